@@ -1,0 +1,12 @@
+//! Domain types: currency, money, and the payment objects the metrics read.
+
+mod currency;
+mod dataset;
+mod money;
+mod payments;
+pub mod stripe;
+
+pub use currency::Currency;
+pub use dataset::{ChargeColumns, PaymentData, is_successful};
+pub use money::Money;
+pub use payments::{Charge, ChargeStatus, Dispute, MAX_AMOUNT, Payout, PayoutPaid, PayoutStatus};

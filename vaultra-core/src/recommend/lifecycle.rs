@@ -1,0 +1,97 @@
+//! The recommendation lifecycle: pending → accepted | dismissed, and dismissal memory.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// A code dismissed less than this many days ago is not generated again.
+pub const DISMISSAL_SUPPRESSION_DAYS: i64 = 30;
+
+/// Where a stored recommendation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecommendationStatus {
+    /// New, awaiting the owner's decision.
+    Pending,
+    /// The owner will act on it.
+    Accepted,
+    /// The owner does not want it.
+    Dismissed,
+}
+
+impl RecommendationStatus {
+    /// The snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "accepted" => Some(Self::Accepted),
+            "dismissed" => Some(Self::Dismissed),
+            _ => None,
+        }
+    }
+
+    /// Checks a move; only pending → accepted and pending → dismissed are allowed.
+    pub fn transition(self, to: Self) -> Result<Self, Error> {
+        match (self, to) {
+            (Self::Pending, Self::Accepted | Self::Dismissed) => Ok(to),
+            (from, to) => Err(Error::Conflict(format!(
+                "a {from} recommendation cannot become {to}; only pending ones can be accepted or dismissed"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for RecommendationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a code dismissed at `dismissed_at` is still suppressed at `now`.
+pub fn is_suppressed(dismissed_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - dismissed_at < Duration::days(DISMISSAL_SUPPRESSION_DAYS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RecommendationStatus::*;
+
+    #[test]
+    fn only_pending_moves() {
+        assert_eq!(Pending.transition(Accepted).unwrap(), Accepted);
+        assert_eq!(Pending.transition(Dismissed).unwrap(), Dismissed);
+        for (from, to) in [
+            (Accepted, Dismissed),
+            (Dismissed, Accepted),
+            (Accepted, Pending),
+            (Dismissed, Pending),
+            (Pending, Pending),
+        ] {
+            assert!(matches!(from.transition(to), Err(Error::Conflict(_))));
+        }
+    }
+
+    #[test]
+    fn suppression_lasts_thirty_days() {
+        let t0 = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        assert!(is_suppressed(t0, t0 + Duration::days(29)));
+        assert!(is_suppressed(
+            t0,
+            t0 + Duration::days(30) - Duration::seconds(1)
+        ));
+        assert!(!is_suppressed(t0, t0 + Duration::days(30)));
+    }
+}
