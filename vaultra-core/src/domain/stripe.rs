@@ -5,7 +5,10 @@
 //! and the normalization step can name the object id and the field instead. Unknown
 //! fields are ignored.
 
+use std::fmt;
+
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::{
     Charge, ChargeStatus, Currency, Dispute, MAX_AMOUNT, Payout, PayoutPaid, PayoutStatus,
@@ -13,7 +16,11 @@ use super::{
 use crate::error::Error;
 
 /// Any Stripe object as it appears in an API response or export file.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// Deserialization is hand-written so that a wrongly typed field is reported by name
+/// (`field `amount`: invalid type …`) without the cost of tracking a path through every
+/// nested object that is skipped.
+#[derive(Debug, Clone, Default)]
 pub struct StripeObject {
     /// Object id.
     pub id: Option<String>,
@@ -36,17 +43,42 @@ pub struct StripeObject {
     /// Dispute: the disputed charge, as an id or an expanded object.
     pub charge: Option<IdOrObject>,
     /// Event: its type, e.g. `payout.paid`.
-    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Event: the object it carries.
     pub data: Option<EventData>,
 }
 
 /// The `data` member of an event.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct EventData {
     /// The object as it was when the event happened.
     pub object: Option<Box<StripeObject>>,
+}
+
+impl<'de> Deserialize<'de> for EventData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EventData;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event's data object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventData, A::Error> {
+                let mut data = EventData::default();
+                while let Some(key) = map.next_key::<Field>()? {
+                    if matches!(key, Field::Object) {
+                        data.object = map
+                            .next_value()
+                            .map_err(|e| de::Error::custom(format_args!("field `object`: {e}")))?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(data)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// An expandable reference: Stripe sends either the id or the whole object.
@@ -68,6 +100,100 @@ impl IdOrObject {
         match self {
             Self::Id(id) | Self::Object { id } => id,
         }
+    }
+}
+
+enum Field {
+    Id,
+    Object,
+    Created,
+    Amount,
+    AmountRefunded,
+    Currency,
+    Status,
+    Captured,
+    ArrivalDate,
+    Charge,
+    Type,
+    Data,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+                Ok(match v {
+                    "id" => Field::Id,
+                    "object" => Field::Object,
+                    "created" => Field::Created,
+                    "amount" => Field::Amount,
+                    "amount_refunded" => Field::AmountRefunded,
+                    "currency" => Field::Currency,
+                    "status" => Field::Status,
+                    "captured" => Field::Captured,
+                    "arrival_date" => Field::ArrivalDate,
+                    "charge" => Field::Charge,
+                    "type" => Field::Type,
+                    "data" => Field::Data,
+                    _ => Field::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for StripeObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StripeObject;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Stripe object (a JSON object)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StripeObject, A::Error> {
+                fn named<E: de::Error>(field: &str) -> impl FnOnce(E) -> E + '_ {
+                    move |e| E::custom(format_args!("field `{field}`: {e}"))
+                }
+                let mut o = StripeObject::default();
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::Id => o.id = map.next_value().map_err(named("id"))?,
+                        Field::Object => o.object = map.next_value().map_err(named("object"))?,
+                        Field::Created => o.created = map.next_value().map_err(named("created"))?,
+                        Field::Amount => o.amount = map.next_value().map_err(named("amount"))?,
+                        Field::AmountRefunded => {
+                            o.amount_refunded =
+                                map.next_value().map_err(named("amount_refunded"))?
+                        }
+                        Field::Currency => {
+                            o.currency = map.next_value().map_err(named("currency"))?
+                        }
+                        Field::Status => o.status = map.next_value().map_err(named("status"))?,
+                        Field::Captured => {
+                            o.captured = map.next_value().map_err(named("captured"))?
+                        }
+                        Field::ArrivalDate => {
+                            o.arrival_date = map.next_value().map_err(named("arrival_date"))?
+                        }
+                        Field::Charge => o.charge = map.next_value().map_err(named("charge"))?,
+                        Field::Type => o.kind = map.next_value().map_err(named("type"))?,
+                        Field::Data => o.data = map.next_value().map_err(named("data"))?,
+                        Field::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(o)
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -294,6 +420,23 @@ mod tests {
         .unwrap();
         assert_eq!(d.charge, "ch_1");
         assert!(d.is_chargeback());
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let err = serde_json::from_str::<StripeObject>(r#"{"id":"ch_1","amount":"12"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("field `amount`: invalid type"), "{err}");
+        let err = serde_json::from_str::<StripeObject>(
+            r#"{"id":"evt_1","data":{"object":{"created":"x"}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("field `data`: field `object`: field `created`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub fn text_for(
             let mut d = String::new();
             if let Some(v) = &value {
                 d.push_str(&format!(
-                    "Your daily revenue varies by {v} times its average; lenders read that as risk. "
+                    "Your daily revenue has a volatility of {v} (standard deviation over mean); lenders read swings as risk. "
                 ));
             }
             if factor.is_some_and(|f| f.effect == Effect::Hurts) {
@@ -88,11 +88,12 @@ pub fn text_for(
                 let for_bonus = n.saturating_sub(1) / 200;
                 d.push_str(&format!(
                     "{} of your {n} successful charges in the last {} days became chargebacks ({}). \
-                     At this volume, at most {within_limit} keeps you within the 2% limit and at most {for_bonus} \
-                     (under 0.5%) earns the bonus. ",
+                     At this volume, at most {within_limit} chargeback{} keeps you within the 2% limit and at most \
+                     {for_bonus} (under 0.5%) earns the bonus. ",
                     m.chargeback_count,
                     m.window.days(),
                     value.as_deref().unwrap_or("n/a"),
+                    if within_limit == 1 { "" } else { "s" },
                 ));
             } else if let Some(v) = &value {
                 d.push_str(&format!(

@@ -127,7 +127,7 @@ pub fn format_exact(metric: MetricKey, value: &Exact) -> String {
     if metric.is_percentage() {
         format!("{:.2}%", v * Decimal::ONE_HUNDRED)
     } else {
-        format!("{v:.2}")
+        v.to_string()
     }
 }
 
@@ -147,7 +147,7 @@ fn subject(metric: MetricKey, value: &Exact) -> String {
     let v = format_exact(metric, value);
     match metric {
         MetricKey::RevenueVolatility => {
-            format!("Your daily revenue varies by {v} times its average (volatility)")
+            format!("Your daily revenue has a volatility of {v} (standard deviation over mean)")
         }
         MetricKey::ChargebackRatio => format!("Chargebacks are {v} of your successful charges"),
         MetricKey::PayoutReliability => format!("{v} of your due payouts arrived on time"),
@@ -197,10 +197,15 @@ fn explain(
                     "There was no revenue in either half of the window".to_owned()
                 }
                 (_, Some(g)) => {
-                    let g = format_exact(MetricKey::RevenueGrowth, g);
-                    format!(
-                        "Revenue changed by {g} from the first half of the window to the second"
-                    )
+                    let pct = format_exact(MetricKey::RevenueGrowth, g);
+                    match pct.strip_prefix('-') {
+                        Some(abs) => format!(
+                            "Revenue fell by {abs} from the first half of the window to the second"
+                        ),
+                        None => format!(
+                            "Revenue rose by {pct} from the first half of the window to the second"
+                        ),
+                    }
                 }
                 (Trend::Declining, None) => "Revenue declined".to_owned(),
             };
@@ -212,7 +217,7 @@ fn explain(
                     } else {
                         format!("a {name} trend")
                     };
-                    s.push_str(&format!("; {name} would earn {best}"));
+                    s.push_str(&format!("; {name} would add {best} points"));
                 }
             }
             s.push('.');
@@ -252,7 +257,7 @@ fn explain(
             if points < best {
                 if let Some(b) = bands.iter().find(|b| b.points == best) {
                     s.push_str(&format!(
-                        "; {} would earn {best:+}",
+                        "; {} would add {best} points",
                         band_words(c.metric, b.op, b.threshold)
                     ));
                 }

@@ -1,0 +1,17 @@
+#![recursion_limit = "256"]
+//! # vaultra-adapters
+//!
+//! Real backends for the ports of `vaultra-core`. Each backend sits behind a cargo
+//! feature so a host links only what it uses.
+//!
+//! - [`files`]: Stripe export folders (`charges.json`, `payouts.json`, `disputes.json`,
+//!   `events.json`), streamed from disk.
+//! - [`synth`]: deterministic synthetic merchants in Stripe's wire format, for demos,
+//!   tests and benchmarks.
+//! - [`local`]: the embedded defaults that need no server (the system clock).
+
+#[cfg(feature = "files")]
+pub mod files;
+pub mod local;
+#[cfg(feature = "synth")]
+pub mod synth;

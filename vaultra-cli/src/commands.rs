@@ -1,0 +1,138 @@
+//! What each subcommand does.
+
+use std::io::Write;
+use std::path::Path;
+
+use vaultra_adapters::files::load_export;
+use vaultra_adapters::local::SystemClock;
+use vaultra_adapters::synth::{self, Profile};
+use vaultra_core::ports::Clock;
+use vaultra_core::report::{Options, assess};
+use vaultra_core::scoring::Policy;
+
+use crate::cli::{Cli, Command, Format, GenerateArgs, ProfileArg, ScoreArgs};
+use crate::error::CliError;
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Score(args) => score(args, &SystemClock),
+        Command::Generate(args) => generate(args, &SystemClock),
+        Command::Policy(args) => {
+            let policy = load_policy(&args.policy)?;
+            let mut json = serde_json::to_string_pretty(&policy).map_err(|e| {
+                CliError::Core(vaultra_core::Error::Internal(format!("serializing: {e}")))
+            })?;
+            json.push('\n');
+            write_stdout(&json)
+        }
+    }
+}
+
+fn load_policy(spec: &str) -> Result<Policy, CliError> {
+    if let Ok(p) = Policy::builtin(spec) {
+        return Ok(p);
+    }
+    let path = Path::new(spec);
+    if !path.exists() {
+        return Err(CliError::Usage(format!(
+            "--policy {spec}: neither a built-in policy (spec-v1) nor a file"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        context: format!("reading policy {spec}"),
+        source,
+    })?;
+    Policy::from_json(&text).map_err(|e| CliError::Core(e.in_context(spec.to_owned())))
+}
+
+fn yesterday(clock: &dyn Clock) -> Result<chrono::NaiveDate, CliError> {
+    clock
+        .now()
+        .date_naive()
+        .pred_opt()
+        .ok_or_else(|| CliError::Usage("the system date is out of range".into()))
+}
+
+fn score(args: ScoreArgs, clock: &dyn Clock) -> Result<(), CliError> {
+    let policy = load_policy(&args.policy)?;
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => yesterday(clock)?,
+    };
+    let options = Options {
+        as_of,
+        window_days: args.window_days,
+        currency: args.currency,
+    };
+    // Check the window before reading what may be hundreds of megabytes.
+    vaultra_core::metrics::Window::new(options.as_of, options.window_days)?;
+    let data = load_export(&args.data)?;
+    let report = assess(&data, &options, &policy)?;
+    let output = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report).map_err(|e| {
+                CliError::Core(vaultra_core::Error::Internal(format!("serializing: {e}")))
+            })?;
+            s.push('\n');
+            s
+        }
+        Format::Text => report.to_text(),
+    };
+    write_stdout(&output)
+}
+
+fn write_stdout(s: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not our failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(CliError::Io {
+            context: "writing to stdout".into(),
+            source,
+        }),
+    }
+}
+
+fn generate(args: GenerateArgs, clock: &dyn Clock) -> Result<(), CliError> {
+    let profile = match args.profile {
+        ProfileArg::Steady => Profile::Steady,
+        ProfileArg::Seasonal => Profile::Seasonal,
+        ProfileArg::Growing => Profile::Growing,
+        ProfileArg::Declining => Profile::Declining,
+        ProfileArg::ChargebackHeavy => Profile::ChargebackHeavy,
+        ProfileArg::PayoutTroubled => Profile::PayoutTroubled,
+    };
+    let end = match args.end {
+        Some(d) => d,
+        None => yesterday(clock)?,
+    };
+    let config = synth::Config {
+        days: args.days,
+        daily_charges: args.daily_charges,
+        currency: args.currency,
+        typical_amount: match args.currency.exponent() {
+            0 => 4_500,
+            3 => 45_000,
+            _ => 4_500,
+        },
+        ..synth::Config::new(profile, args.seed, end)
+    };
+    let merchant = synth::generate(&config);
+    synth::write_export(&args.out, &merchant).map_err(|source| CliError::Io {
+        context: format!("writing {}", args.out.display()),
+        source,
+    })?;
+    eprintln!(
+        "wrote {} charges, {} payouts, {} disputes and {} events ({} merchant, seed {}) to {}",
+        merchant.charges.len(),
+        merchant.payouts.len(),
+        merchant.disputes.len(),
+        merchant.events.len(),
+        profile.name(),
+        args.seed,
+        args.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! The command's errors, mapped once to a message and an exit code.
+
+use vaultra_adapters::files::FilesError;
+
+/// Anything that stops a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The arguments are wrong in a way clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading an export failed.
+    #[error(transparent)]
+    Files(#[from] FilesError),
+    /// The core refused the input.
+    #[error(transparent)]
+    Core(#[from] vaultra_core::Error),
+    /// Writing output or files failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    /// 2 for bad usage, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
