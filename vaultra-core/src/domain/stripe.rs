@@ -242,10 +242,10 @@ impl StripeObject {
     /// so) and for events other than `payout.paid`: METRICS.md §1 ignores them. An
     /// object without an `object` tag is taken to be of `kind`.
     pub fn normalize(self, kind: Kind) -> Result<Option<Normalized>, Error> {
-        if let Some(tag) = self.object.as_deref() {
-            if tag != kind.tag() {
-                return Ok(None);
-            }
+        if let Some(tag) = self.object.as_deref()
+            && tag != kind.tag()
+        {
+            return Ok(None);
         }
         match kind {
             Kind::Charge => self.into_charge().map(|c| Some(Normalized::Charge(c))),

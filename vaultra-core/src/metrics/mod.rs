@@ -175,7 +175,6 @@ pub fn compute(data: &PaymentData, window: Window, currency: CurrencyChoice) -> 
     };
     let transaction_count = index.map_or(0, |i| totals.count[i]);
     let refunded = index.map_or(0, |i| totals.refunded[i]);
-    let revenue: i128 = daily_revenue.iter().sum();
 
     let chargeback_count = data
         .disputes
@@ -187,28 +186,112 @@ pub fn compute(data: &PaymentData, window: Window, currency: CurrencyChoice) -> 
 
     let (payouts_due, payouts_on_time) = payout_counts(data, window, currency);
 
-    let half = days / 2;
-    let r1: i128 = daily_revenue[..half].iter().sum();
-    let r2: i128 = daily_revenue[days - half..].iter().sum();
-
-    Metrics {
+    MetricParts {
         window,
         currency,
+        daily_revenue,
         transaction_count,
-        revenue_total: Money::new(revenue, currency),
-        refunded_total: Money::new(refunded, currency),
-        net_revenue: Money::new(revenue - refunded, currency),
-        average_transaction_size: average(revenue, transaction_count)
-            .map(|m| Money::new(m, currency)),
-        revenue_volatility: volatility(&daily_revenue),
+        refunded,
         chargeback_count,
-        chargeback_ratio: Exact::ratio(chargeback_count, transaction_count),
         payouts_due,
         payouts_on_time,
-        payout_reliability: Exact::ratio(payouts_on_time, payouts_due),
-        revenue_growth: Exact::ratio(r2 - r1, r1),
-        revenue_trend: Trend::of_halves(r1, r2),
-        daily_revenue,
+    }
+    // The parts come from the pass itself, so they are consistent by construction.
+    .into_metrics_unchecked()
+}
+
+/// The counts and sums every metric derives from — what a store keeps of a snapshot.
+///
+/// [`MetricParts::into_metrics`] recomputes every ratio exactly, so a stored snapshot
+/// scores exactly as the pass that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricParts {
+    /// The window.
+    pub window: Window,
+    /// The reporting currency.
+    pub currency: Currency,
+    /// Revenue per day of the window, oldest first, minor units.
+    pub daily_revenue: Vec<i128>,
+    /// |S|.
+    pub transaction_count: u64,
+    /// Σ amount_refunded over S, minor units.
+    pub refunded: i128,
+    /// Chargebacks created in the window.
+    pub chargeback_count: u64,
+    /// Payouts due in the window.
+    pub payouts_due: u64,
+    /// Due payouts paid on time.
+    pub payouts_on_time: u64,
+}
+
+impl MetricParts {
+    /// The metrics these parts define; the daily series must have one value per day of
+    /// the window and counts must be coherent.
+    pub fn into_metrics(self) -> Result<Metrics, crate::Error> {
+        if self.daily_revenue.len() != usize::from(self.window.days()) {
+            return Err(crate::Error::invalid(
+                "daily_revenue",
+                format!(
+                    "{} values for a {}-day window",
+                    self.daily_revenue.len(),
+                    self.window.days()
+                ),
+            ));
+        }
+        if self.payouts_on_time > self.payouts_due {
+            return Err(crate::Error::invalid(
+                "payouts_on_time",
+                "more payouts on time than due",
+            ));
+        }
+        if self.daily_revenue.iter().any(|r| *r < 0) || self.refunded < 0 {
+            return Err(crate::Error::invalid("daily_revenue", "negative revenue"));
+        }
+        Ok(self.into_metrics_unchecked())
+    }
+
+    fn into_metrics_unchecked(self) -> Metrics {
+        let days = self.daily_revenue.len();
+        let currency = self.currency;
+        let revenue: i128 = self.daily_revenue.iter().sum();
+        let half = days / 2;
+        let r1: i128 = self.daily_revenue[..half].iter().sum();
+        let r2: i128 = self.daily_revenue[days - half..].iter().sum();
+        Metrics {
+            window: self.window,
+            currency,
+            transaction_count: self.transaction_count,
+            revenue_total: Money::new(revenue, currency),
+            refunded_total: Money::new(self.refunded, currency),
+            net_revenue: Money::new(revenue - self.refunded, currency),
+            average_transaction_size: average(revenue, self.transaction_count)
+                .map(|m| Money::new(m, currency)),
+            revenue_volatility: volatility(&self.daily_revenue),
+            chargeback_count: self.chargeback_count,
+            chargeback_ratio: Exact::ratio(self.chargeback_count, self.transaction_count),
+            payouts_due: self.payouts_due,
+            payouts_on_time: self.payouts_on_time,
+            payout_reliability: Exact::ratio(self.payouts_on_time, self.payouts_due),
+            revenue_growth: Exact::ratio(r2 - r1, r1),
+            revenue_trend: Trend::of_halves(r1, r2),
+            daily_revenue: self.daily_revenue,
+        }
+    }
+}
+
+impl Metrics {
+    /// The counts and sums behind these metrics.
+    pub fn parts(&self) -> MetricParts {
+        MetricParts {
+            window: self.window,
+            currency: self.currency,
+            daily_revenue: self.daily_revenue.clone(),
+            transaction_count: self.transaction_count,
+            refunded: self.refunded_total.minor,
+            chargeback_count: self.chargeback_count,
+            payouts_due: self.payouts_due,
+            payouts_on_time: self.payouts_on_time,
+        }
     }
 }
 
@@ -303,6 +386,29 @@ mod tests {
         assert_eq!(Trend::of_halves(100, 94), Trend::Declining);
         assert_eq!(Trend::of_halves(0, 1), Trend::Increasing);
         assert_eq!(Trend::of_halves(0, 0), Trend::Flat);
+    }
+
+    #[test]
+    fn parts_round_trip_and_are_checked() {
+        let window = Window::new("2026-11-27".parse().unwrap(), 4).unwrap();
+        let parts = MetricParts {
+            window,
+            currency: Currency::USD,
+            daily_revenue: vec![100, 0, 300, 500],
+            transaction_count: 4,
+            refunded: 50,
+            chargeback_count: 1,
+            payouts_due: 2,
+            payouts_on_time: 1,
+        };
+        let m = parts.clone().into_metrics().unwrap();
+        assert_eq!(m.revenue_total.to_string(), "9.00");
+        assert_eq!(m.revenue_trend, Trend::Increasing);
+        assert_eq!(m.parts(), parts);
+        let short = MetricParts { daily_revenue: vec![1, 2, 3], ..parts.clone() };
+        assert!(short.into_metrics().is_err());
+        let odd = MetricParts { payouts_on_time: 3, ..parts };
+        assert!(odd.into_metrics().is_err());
     }
 
     #[test]

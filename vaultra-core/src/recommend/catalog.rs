@@ -147,7 +147,7 @@ pub fn text_for(
                 d.push_str("No single factor is to blame; strengthen the weakest ones first.");
             } else {
                 d.push_str(&format!(
-                    "Fix what costs you points first: {}. Each recommendation above says by how much.",
+                    "Fix what costs you points first: {}. Each of the other recommendations says by how much.",
                     hurting.join(", ").replace('_', " ")
                 ));
             }

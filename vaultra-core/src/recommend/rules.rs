@@ -107,19 +107,19 @@ pub fn recommend(
             factor: Some(factor.code.clone()),
         });
     }
-    if let Some(focus) = &policy.recommendations.focus {
-        if readiness.score < focus.below {
-            let impact = focus.below - readiness.score;
-            let text = text_for(&focus.code, None, readiness, metrics);
-            out.push(Recommendation {
-                code: focus.code.clone(),
-                priority: Priority::of(impact, policy),
-                score_impact: impact,
-                title: text.title,
-                description: text.description,
-                factor: None,
-            });
-        }
+    if let Some(focus) = &policy.recommendations.focus
+        && readiness.score < focus.below
+    {
+        let impact = focus.below - readiness.score;
+        let text = text_for(&focus.code, None, readiness, metrics);
+        out.push(Recommendation {
+            code: focus.code.clone(),
+            priority: Priority::of(impact, policy),
+            score_impact: impact,
+            title: text.title,
+            description: text.description,
+            factor: None,
+        });
     }
     out.sort_by(|a, b| {
         a.priority

@@ -210,15 +210,15 @@ fn explain(
                 (Trend::Declining, None) => "Revenue declined".to_owned(),
             };
             let mut s = format!("{how}: a {trend} trend, which {}", points_phrase(points));
-            if points < best {
-                if let Some((name, _)) = table.iter().find(|(_, p)| **p == best) {
-                    let name = if name == "increasing" {
-                        "growth above 5% (an increasing trend)".to_owned()
-                    } else {
-                        format!("a {name} trend")
-                    };
-                    s.push_str(&format!("; {name} would add {best} points"));
-                }
+            if points < best
+                && let Some((name, _)) = table.iter().find(|(_, p)| **p == best)
+            {
+                let name = if name == "increasing" {
+                    "growth above 5% (an increasing trend)".to_owned()
+                } else {
+                    format!("a {name} trend")
+                };
+                s.push_str(&format!("; {name} would add {best} points"));
             }
             s.push('.');
             s
@@ -254,13 +254,13 @@ fn explain(
                     ));
                 }
             }
-            if points < best {
-                if let Some(b) = bands.iter().find(|b| b.points == best) {
-                    s.push_str(&format!(
-                        "; {} would add {best} points",
-                        band_words(c.metric, b.op, b.threshold)
-                    ));
-                }
+            if points < best
+                && let Some(b) = bands.iter().find(|b| b.points == best)
+            {
+                s.push_str(&format!(
+                    "; {} would add {best} points",
+                    band_words(c.metric, b.op, b.threshold)
+                ));
             }
             s.push('.');
             s
