@@ -11,3 +11,9 @@ else
   cargo test --workspace --locked --no-fail-fast --lib --bins --tests
 fi
 cargo test --workspace --locked --doc
+
+# Python bindings: build the wheel into a fresh virtual environment, run pytest and the
+# example notebook.
+if [ -f bindings/python/run-tests.sh ]; then
+  bash bindings/python/run-tests.sh
+fi
