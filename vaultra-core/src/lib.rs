@@ -40,5 +40,7 @@ pub mod recommend;
 pub mod report;
 pub mod scoring;
 pub mod serde_util;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, InvalidInput, Result};

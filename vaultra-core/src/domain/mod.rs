@@ -10,3 +10,9 @@ pub use currency::Currency;
 pub use dataset::{ChargeColumns, PaymentData, is_successful};
 pub use money::Money;
 pub use payments::{Charge, ChargeStatus, Dispute, MAX_AMOUNT, Payout, PayoutPaid, PayoutStatus};
+
+mod account;
+pub use account::{
+    Business, BusinessUpdate, ConnectionStatus, Industry, IntegrationAccount, Membership,
+    NewBusiness, NewUser, Provider, Role, User, UserUpdate, normalize_email,
+};

@@ -1,5 +1,11 @@
 //! The traits behind which all I/O sits. Adapters implement them; hosts wire them.
 
 mod clock;
+pub mod storage;
 
 pub use clock::{Clock, FixedClock};
+pub use storage::{
+    AnalyticsStore, BusinessStore, Coverage, CursorUpdate, EventOutcome, EventRecord, EventStore,
+    Ingest, IngestBatch, IngestStats, IntegrationStore, MetricSnapshot, NewScore, NewSnapshot,
+    PaymentStore, RecommendationRecord, RecommendationStore, ScoreRecord, Store, UserStore,
+};
