@@ -13,5 +13,11 @@
 #[cfg(feature = "files")]
 pub mod files;
 pub mod local;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 #[cfg(feature = "synth")]
 pub mod synth;

@@ -10,6 +10,10 @@ use vaultra_core::domain::Currency;
 #[derive(Debug, Parser)]
 #[command(name = "vaultra", version, about, max_term_width = 100)]
 pub struct Cli {
+    /// Database: `sqlite://FILE` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://vaultra.db", global = true,
+          hide_env_values = true)]
+    pub database_url: String,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -27,6 +31,83 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print a scoring policy as JSON (a starting point for a custom `--policy` file).
     Policy(PolicyArgs),
+    /// Create or upgrade the schema of DATABASE_URL.
+    Migrate,
+    /// Create and list businesses.
+    #[command(subcommand)]
+    Business(BusinessCommand),
+    /// Load Stripe export files into the store for a business, idempotently.
+    Import(ImportArgs),
+    /// Metrics, score and recommendations from the store (same JSON as `score`).
+    Report(ReportArgs),
+}
+
+/// `vaultra business …`
+#[derive(Debug, Subcommand)]
+pub enum BusinessCommand {
+    /// Create a business; prints its id. Creates the owner user if needed.
+    Create(BusinessCreateArgs),
+    /// List every business in the store.
+    List(BusinessListArgs),
+}
+
+/// Arguments of `vaultra business create`.
+#[derive(Debug, Args)]
+pub struct BusinessCreateArgs {
+    /// Business name.
+    #[arg(long)]
+    pub name: String,
+    /// Industry (retail, ecommerce, food_and_beverage, hospitality, professional_services,
+    /// health_and_wellness, software, media, education, construction, manufacturing,
+    /// transportation, nonprofit, other).
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// E-mail of the owner (a user is created if none has it).
+    #[arg(long)]
+    pub owner_email: String,
+}
+
+/// Arguments of `vaultra business list`.
+#[derive(Debug, Args)]
+pub struct BusinessListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Arguments of `vaultra import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The business to import into (its id).
+    #[arg(long, value_name = "ID")]
+    pub business: String,
+    /// Folder holding charges.json, payouts.json, disputes.json, events.json.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+}
+
+/// Arguments of `vaultra report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The business (its id).
+    #[arg(long, value_name = "ID")]
+    pub business: String,
+    /// Last day of the window, UTC (default: yesterday).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Window length in days.
+    #[arg(long, value_name = "N", default_value_t = 30,
+          value_parser = clap::value_parser!(u16).range(2..=366))]
+    pub window_days: u16,
+    /// Reporting currency (default: the one with the most successful volume).
+    #[arg(long, value_name = "CODE", value_parser = parse_currency)]
+    pub currency: Option<Currency>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Scoring policy: a built-in name or a path to a policy JSON file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "spec-v1")]
+    pub policy: String,
 }
 
 /// Arguments of `vaultra policy`.

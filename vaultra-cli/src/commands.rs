@@ -15,21 +15,24 @@ use crate::error::CliError;
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    let url = cli.database_url;
     match cli.command {
+        Command::Migrate => crate::store::block_on(crate::store::migrate(&url)),
+        Command::Business(cmd) => crate::store::block_on(crate::store::business(&url, cmd)),
+        Command::Import(args) => crate::store::block_on(crate::store::import(&url, args)),
+        Command::Report(args) => {
+            crate::store::block_on(crate::store::report(&url, args, &SystemClock))
+        }
         Command::Score(args) => score(args, &SystemClock),
         Command::Generate(args) => generate(args, &SystemClock),
         Command::Policy(args) => {
             let policy = load_policy(&args.policy)?;
-            let mut json = serde_json::to_string_pretty(&policy).map_err(|e| {
-                CliError::Core(vaultra_core::Error::Internal(format!("serializing: {e}")))
-            })?;
-            json.push('\n');
-            write_stdout(&json)
+            write_stdout(&to_json(&policy)?)
         }
     }
 }
 
-fn load_policy(spec: &str) -> Result<Policy, CliError> {
+pub(crate) fn load_policy(spec: &str) -> Result<Policy, CliError> {
     if let Ok(p) = Policy::builtin(spec) {
         return Ok(p);
     }
@@ -46,7 +49,7 @@ fn load_policy(spec: &str) -> Result<Policy, CliError> {
     Policy::from_json(&text).map_err(|e| CliError::Core(e.in_context(spec.to_owned())))
 }
 
-fn yesterday(clock: &dyn Clock) -> Result<chrono::NaiveDate, CliError> {
+pub(crate) fn yesterday(clock: &dyn Clock) -> Result<chrono::NaiveDate, CliError> {
     clock
         .now()
         .date_naive()
@@ -69,20 +72,32 @@ fn score(args: ScoreArgs, clock: &dyn Clock) -> Result<(), CliError> {
     vaultra_core::metrics::Window::new(options.as_of, options.window_days)?;
     let data = load_export(&args.data)?;
     let report = assess(&data, &options, &policy)?;
-    let output = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&report).map_err(|e| {
-                CliError::Core(vaultra_core::Error::Internal(format!("serializing: {e}")))
-            })?;
-            s.push('\n');
-            s
-        }
+    print_report(&report, args.format)
+}
+
+/// Prints a report in the chosen format (shared by `score` and `report`, which must
+/// print the same thing for the same data).
+pub(crate) fn print_report(
+    report: &vaultra_core::report::Report,
+    format: Format,
+) -> Result<(), CliError> {
+    let output = match format {
+        Format::Json => to_json(report)?,
         Format::Text => report.to_text(),
     };
     write_stdout(&output)
 }
 
-fn write_stdout(s: &str) -> Result<(), CliError> {
+/// Pretty JSON with a final newline.
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| {
+        CliError::Core(vaultra_core::Error::Internal(format!("serializing: {e}")))
+    })?;
+    s.push('\n');
+    Ok(s)
+}
+
+pub(crate) fn write_stdout(s: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

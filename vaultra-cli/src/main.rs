@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod error;
+mod store;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,6 +15,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Settings may come from a .env file in the working directory; real environment
+    // variables win over it.
+    let _ = dotenvy::dotenv();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

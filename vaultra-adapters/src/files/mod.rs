@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use vaultra_core::domain::PaymentData;
+use vaultra_core::ports::{Ingest, IngestBatch};
 use vaultra_core::domain::stripe::{Kind, Normalized, StripeObject};
 
 /// The files of an export folder and the kind of object each holds.
@@ -82,7 +83,27 @@ impl From<FilesError> for vaultra_core::Error {
 
 /// Reads a whole export folder into [`PaymentData`].
 pub fn load_export(dir: impl AsRef<Path>) -> Result<PaymentData, FilesError> {
-    let dir = dir.as_ref();
+    let mut loader = Loader::default();
+    read_folder(dir.as_ref(), &mut loader)?;
+    Ok(loader.finish())
+}
+
+/// Reads a whole export folder into one [`IngestBatch`] for a store, keeping each
+/// object's raw JSON. Objects repeated in the export are collapsed (the later wins).
+pub fn read_batch(dir: impl AsRef<Path>) -> Result<IngestBatch, FilesError> {
+    let mut collector = BatchCollector::default();
+    read_folder(dir.as_ref(), &mut collector)?;
+    Ok(collector.finish())
+}
+
+/// Where parsed objects go.
+trait Sink {
+    /// Whether the sink keeps raw JSON (costs a second parse per object).
+    const RAW: bool;
+    fn add(&mut self, object: Normalized, raw: Option<serde_json::Value>) -> Result<(), vaultra_core::Error>;
+}
+
+fn read_folder(dir: &Path, sink: &mut impl Sink) -> Result<(), FilesError> {
     let meta = std::fs::metadata(dir).map_err(|e| FilesError::Folder {
         path: dir.to_owned(),
         reason: match e.kind() {
@@ -96,7 +117,6 @@ pub fn load_export(dir: impl AsRef<Path>) -> Result<PaymentData, FilesError> {
             reason: "not a folder".to_owned(),
         });
     }
-    let mut loader = Loader::default();
     for (name, kind) in EXPORT_FILES {
         let path = dir.join(name);
         let file = match File::open(&path) {
@@ -104,9 +124,92 @@ pub fn load_export(dir: impl AsRef<Path>) -> Result<PaymentData, FilesError> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => return Err(FilesError::Io { path, source }),
         };
-        loader.read(BufReader::with_capacity(1 << 20, file), kind, &path)?;
+        read_into(BufReader::with_capacity(1 << 20, file), kind, &path, sink)?;
     }
-    Ok(loader.finish())
+    Ok(())
+}
+
+fn read_into(
+    reader: impl Read,
+    kind: Kind,
+    name: &Path,
+    sink: &mut impl Sink,
+) -> Result<(), FilesError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut state = State {
+        sink,
+        kind,
+        failure: None,
+        index: 0,
+    };
+    let result = (&mut de)
+        .deserialize_any(TopLevel(&mut state))
+        .and_then(|()| de.end());
+    if let Some(source) = state.failure {
+        return Err(FilesError::Invalid {
+            path: name.to_owned(),
+            source,
+        });
+    }
+    result.map_err(|e| FilesError::Json {
+        path: name.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Collects objects with their raw JSON into an [`IngestBatch`], de-duplicated by id.
+#[derive(Debug, Default)]
+struct BatchCollector {
+    batch: IngestBatch,
+    charges: HashMap<String, usize>,
+    payouts: HashMap<String, usize>,
+    disputes: HashMap<String, usize>,
+}
+
+fn upsert<T>(list: &mut Vec<Ingest<T>>, index: &mut HashMap<String, usize>, id: &str, item: Ingest<T>) {
+    match index.get(id) {
+        Some(&i) => list[i] = item,
+        None => {
+            index.insert(id.to_owned(), list.len());
+            list.push(item);
+        }
+    }
+}
+
+impl BatchCollector {
+    fn finish(self) -> IngestBatch {
+        self.batch
+    }
+}
+
+impl Sink for BatchCollector {
+    const RAW: bool = true;
+    fn add(&mut self, object: Normalized, raw: Option<serde_json::Value>) -> Result<(), vaultra_core::Error> {
+        let b = &mut self.batch;
+        match object {
+            Normalized::Charge(c) => {
+                let id = c.id.clone();
+                upsert(&mut b.charges, &mut self.charges, &id, Ingest { object: c, raw });
+            }
+            Normalized::Payout(p) => {
+                let id = p.id.clone();
+                upsert(&mut b.payouts, &mut self.payouts, &id, Ingest { object: p, raw });
+            }
+            Normalized::Dispute(d) => {
+                let id = d.id.clone();
+                upsert(&mut b.disputes, &mut self.disputes, &id, Ingest { object: d, raw });
+            }
+            Normalized::PayoutPaid(e) => b.payout_paid.push(e),
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Loader {
+    const RAW: bool = false;
+    fn add(&mut self, object: Normalized, _raw: Option<serde_json::Value>) -> Result<(), vaultra_core::Error> {
+        Loader::add(self, object)
+    }
 }
 
 /// Reads one file's worth of objects of `kind` from any reader into `data`-to-be.
@@ -123,30 +226,7 @@ pub struct Loader {
 impl Loader {
     /// Streams the objects of one file. `name` is used in error messages only.
     pub fn read(&mut self, reader: impl Read, kind: Kind, name: &Path) -> Result<(), FilesError> {
-        let mut de = serde_json::Deserializer::from_reader(reader);
-        let mut state = State {
-            loader: self,
-            kind,
-            failure: None,
-            index: 0,
-        };
-        let result = (&mut de)
-            .deserialize_any(TopLevel(&mut state))
-            .and_then(|()| de.end());
-        if let Some(source) = state.failure {
-            return Err(FilesError::Invalid {
-                path: name.to_owned(),
-                source,
-            });
-        }
-        result.map_err(|e| FilesError::Json {
-            path: name.to_owned(),
-            message: if e.is_io() {
-                e.to_string()
-            } else {
-                format!("{e}")
-            },
-        })
+        read_into(reader, kind, name, self)
     }
 
     /// The data read so far.
@@ -199,17 +279,17 @@ impl Loader {
     }
 }
 
-struct State<'a> {
-    loader: &'a mut Loader,
+struct State<'a, S> {
+    sink: &'a mut S,
     kind: Kind,
     failure: Option<vaultra_core::Error>,
     index: usize,
 }
 
 /// Accepts a JSON array of objects, or a list object whose `data` is that array.
-struct TopLevel<'s, 'a>(&'s mut State<'a>);
+struct TopLevel<'s, 'a, S>(&'s mut State<'a, S>);
 
-impl<'de> Visitor<'de> for TopLevel<'_, '_> {
+impl<'de, S: Sink> Visitor<'de> for TopLevel<'_, '_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -241,13 +321,13 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
     }
 }
 
-struct DataArray<'s, 'a>(&'s mut State<'a>);
+struct DataArray<'s, 'a, S>(&'s mut State<'a, S>);
 
-impl<'de> DeserializeSeed<'de> for DataArray<'_, '_> {
+impl<'de, S: Sink> DeserializeSeed<'de> for DataArray<'_, '_, S> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        struct V<'s, 'a>(&'s mut State<'a>);
-        impl<'de> Visitor<'de> for V<'_, '_> {
+        struct V<'s, 'a, S>(&'s mut State<'a, S>);
+        impl<'de, S: Sink> Visitor<'de> for V<'_, '_, S> {
             type Value = ();
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an array of Stripe objects in `data`")
@@ -262,18 +342,25 @@ impl<'de> DeserializeSeed<'de> for DataArray<'_, '_> {
 }
 
 /// One object: parsed leniently, normalized, and handed to the loader.
-struct Element<'s, 'a>(&'s mut State<'a>);
+struct Element<'s, 'a, S>(&'s mut State<'a, S>);
 
-impl<'de> DeserializeSeed<'de> for Element<'_, '_> {
+impl<'de, S: Sink> DeserializeSeed<'de> for Element<'_, '_, S> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         let state = self.0;
         state.index += 1;
-        let object = StripeObject::deserialize(d)
-            .map_err(|e| de::Error::custom(format!("object #{}: {e}", state.index)))?;
+        let index = state.index;
+        let name_error = |e: &dyn fmt::Display| de::Error::custom(format!("object #{index}: {e}"));
+        let (object, raw) = if S::RAW {
+            let raw = serde_json::Value::deserialize(d).map_err(|e| name_error(&e))?;
+            let object = StripeObject::deserialize(&raw).map_err(|e| name_error(&e))?;
+            (object, Some(raw))
+        } else {
+            (StripeObject::deserialize(d).map_err(|e| name_error(&e))?, None)
+        };
         let result = object
             .normalize(state.kind)
-            .and_then(|n| n.map_or(Ok(()), |n| state.loader.add(n)));
+            .and_then(|n| n.map_or(Ok(()), |n| state.sink.add(n, raw)));
         if let Err(e) = result {
             state.failure = Some(e);
             return Err(de::Error::custom("invalid object"));

@@ -1,0 +1,134 @@
+//! The embedded default store: SQLite in a file (or in memory), no server.
+//!
+//! Ids are stored as 16-byte blobs, times as unix microseconds, Stripe times as the
+//! unix seconds Stripe sends. The database runs in WAL mode with foreign keys on; writes
+//! are serialized by SQLite itself, so concurrent writers wait (`busy_timeout`) rather
+//! than fail.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use uuid::Uuid;
+use vaultra_core::Error;
+use vaultra_core::domain::{
+    Business, BusinessUpdate, ConnectionStatus, IntegrationAccount, Membership, NewBusiness,
+    NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate, is_successful,
+    ChargeStatus,
+};
+use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
+use vaultra_core::ports::storage::*;
+use vaultra_core::ports::Clock;
+use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
+
+use crate::local::SystemClock;
+use crate::sql::{self, BULK_ROWS, impl_sql_store, map_err, not_found, sql};
+
+type Result<T> = std::result::Result<T, Error>;
+
+/// A Vaultra store in SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn from_ts(v: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| sql::corrupt("timestamp", v))
+}
+
+fn opt_ts(v: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    v.map(from_ts).transpose()
+}
+
+fn date(d: NaiveDate) -> String {
+    d.to_string()
+}
+
+fn from_date(s: String) -> Result<NaiveDate> {
+    NaiveDate::from_str(&s).map_err(|e| sql::corrupt("date", e))
+}
+
+/// JSON columns are TEXT in SQLite: no cast.
+const J: &str = "";
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` — `sqlite://path/to/file.db`,
+    /// `sqlite:file.db` or `sqlite::memory:` — and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::invalid("database_url", format!("not a SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .synchronous(SqliteSynchronous::Normal);
+        // An in-memory database lives and dies with its connection: keep exactly one.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if memory { 1 } else { 4 })
+            .min_connections(if memory { 1 } else { 0 })
+            .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
+            .max_lifetime(if memory { None } else { Some(Duration::from_secs(3600)) })
+            .connect_with(options)
+            .await
+            .map_err(map_err("database"))?;
+        let store = Self {
+            pool,
+            clock: Arc::new(SystemClock),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A fresh private in-memory store (tests, one-off scoring).
+    pub async fn memory() -> Result<Self> {
+        Self::connect("sqlite::memory:").await
+    }
+
+    /// Uses `clock` for the times the store stamps (created, updated).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Applies pending migrations (idempotent). Our history lives in
+    /// `vaultra_migrations`, so other tools' `_sqlx_migrations` never collide with it.
+    pub async fn migrate(&self) -> Result<()> {
+        let mut migrator = sqlx::migrate!("./migrations/sqlite");
+        migrator.dangerous_set_table_name("vaultra_migrations");
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| Error::Internal(format!("migrating the SQLite schema: {e}")))
+    }
+
+    /// The connection pool, for hosts that need raw access (health checks).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    async fn business_exists(&self, id: Uuid) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err("business"))?
+            .is_some())
+    }
+}
+
+
+impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);
