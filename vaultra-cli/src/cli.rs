@@ -11,8 +11,13 @@ use vaultra_core::domain::Currency;
 #[command(name = "vaultra", version, about, max_term_width = 100)]
 pub struct Cli {
     /// Database: `sqlite://FILE` (created if missing) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://vaultra.db", global = true,
-          hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://vaultra.db",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// What to do.
     #[command(subcommand)]

@@ -110,7 +110,10 @@ pub async fn business(url: &str, cmd: BusinessCommand) -> Result<(), CliError> {
             match args.format {
                 Format::Json => write_stdout(&to_json(&businesses)?),
                 Format::Text => {
-                    let mut out = format!("{:<36}  {:<28}  {:<22}  {}\n", "ID", "NAME", "INDUSTRY", "CREATED");
+                    let mut out = format!(
+                        "{:<36}  {:<28}  {:<22}  {}\n",
+                        "ID", "NAME", "INDUSTRY", "CREATED"
+                    );
                     for b in &businesses {
                         out.push_str(&format!(
                             "{:<36}  {:<28}  {:<22}  {}\n",

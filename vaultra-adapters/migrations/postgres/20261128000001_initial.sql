@@ -129,7 +129,6 @@ CREATE TABLE financial_metric_snapshots (
     currency          TEXT NOT NULL,
     daily_revenue     JSONB NOT NULL,
     transaction_count BIGINT NOT NULL,
-    revenue_total     BIGINT NOT NULL,
     refunded_total    BIGINT NOT NULL,
     chargeback_count  BIGINT NOT NULL,
     payouts_due       BIGINT NOT NULL,

@@ -130,7 +130,6 @@ CREATE TABLE financial_metric_snapshots (
     currency          TEXT NOT NULL,
     daily_revenue     TEXT NOT NULL,
     transaction_count INTEGER NOT NULL,
-    revenue_total     INTEGER NOT NULL,
     refunded_total    INTEGER NOT NULL,
     chargeback_count  INTEGER NOT NULL,
     payouts_due       INTEGER NOT NULL,

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use vaultra_core::domain::PaymentData;
-use vaultra_core::ports::{Ingest, IngestBatch};
 use vaultra_core::domain::stripe::{Kind, Normalized, StripeObject};
+use vaultra_core::ports::{Ingest, IngestBatch};
 
 /// The files of an export folder and the kind of object each holds.
 pub const EXPORT_FILES: [(&str, Kind); 4] = [
@@ -100,7 +100,11 @@ pub fn read_batch(dir: impl AsRef<Path>) -> Result<IngestBatch, FilesError> {
 trait Sink {
     /// Whether the sink keeps raw JSON (costs a second parse per object).
     const RAW: bool;
-    fn add(&mut self, object: Normalized, raw: Option<serde_json::Value>) -> Result<(), vaultra_core::Error>;
+    fn add(
+        &mut self,
+        object: Normalized,
+        raw: Option<serde_json::Value>,
+    ) -> Result<(), vaultra_core::Error>;
 }
 
 fn read_folder(dir: &Path, sink: &mut impl Sink) -> Result<(), FilesError> {
@@ -166,7 +170,12 @@ struct BatchCollector {
     disputes: HashMap<String, usize>,
 }
 
-fn upsert<T>(list: &mut Vec<Ingest<T>>, index: &mut HashMap<String, usize>, id: &str, item: Ingest<T>) {
+fn upsert<T>(
+    list: &mut Vec<Ingest<T>>,
+    index: &mut HashMap<String, usize>,
+    id: &str,
+    item: Ingest<T>,
+) {
     match index.get(id) {
         Some(&i) => list[i] = item,
         None => {
@@ -184,20 +193,39 @@ impl BatchCollector {
 
 impl Sink for BatchCollector {
     const RAW: bool = true;
-    fn add(&mut self, object: Normalized, raw: Option<serde_json::Value>) -> Result<(), vaultra_core::Error> {
+    fn add(
+        &mut self,
+        object: Normalized,
+        raw: Option<serde_json::Value>,
+    ) -> Result<(), vaultra_core::Error> {
         let b = &mut self.batch;
         match object {
             Normalized::Charge(c) => {
                 let id = c.id.clone();
-                upsert(&mut b.charges, &mut self.charges, &id, Ingest { object: c, raw });
+                upsert(
+                    &mut b.charges,
+                    &mut self.charges,
+                    &id,
+                    Ingest { object: c, raw },
+                );
             }
             Normalized::Payout(p) => {
                 let id = p.id.clone();
-                upsert(&mut b.payouts, &mut self.payouts, &id, Ingest { object: p, raw });
+                upsert(
+                    &mut b.payouts,
+                    &mut self.payouts,
+                    &id,
+                    Ingest { object: p, raw },
+                );
             }
             Normalized::Dispute(d) => {
                 let id = d.id.clone();
-                upsert(&mut b.disputes, &mut self.disputes, &id, Ingest { object: d, raw });
+                upsert(
+                    &mut b.disputes,
+                    &mut self.disputes,
+                    &id,
+                    Ingest { object: d, raw },
+                );
             }
             Normalized::PayoutPaid(e) => b.payout_paid.push(e),
         }
@@ -207,7 +235,11 @@ impl Sink for BatchCollector {
 
 impl Sink for Loader {
     const RAW: bool = false;
-    fn add(&mut self, object: Normalized, _raw: Option<serde_json::Value>) -> Result<(), vaultra_core::Error> {
+    fn add(
+        &mut self,
+        object: Normalized,
+        _raw: Option<serde_json::Value>,
+    ) -> Result<(), vaultra_core::Error> {
         Loader::add(self, object)
     }
 }
@@ -356,7 +388,10 @@ impl<'de, S: Sink> DeserializeSeed<'de> for Element<'_, '_, S> {
             let object = StripeObject::deserialize(&raw).map_err(|e| name_error(&e))?;
             (object, Some(raw))
         } else {
-            (StripeObject::deserialize(d).map_err(|e| name_error(&e))?, None)
+            (
+                StripeObject::deserialize(d).map_err(|e| name_error(&e))?,
+                None,
+            )
         };
         let result = object
             .normalize(state.kind)

@@ -122,4 +122,9 @@ impl PostgresStore {
     }
 }
 
-impl_sql_store!(PostgresStore, Postgres, sqlx::postgres::PgRow, DateTime<Utc>);
+impl_sql_store!(
+    PostgresStore,
+    Postgres,
+    sqlx::postgres::PgRow,
+    DateTime<Utc>
+);

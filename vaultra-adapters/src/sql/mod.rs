@@ -40,9 +40,10 @@ pub(crate) fn map_err(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
             entity: what,
             id: "a referenced record".into(),
         },
-        sqlx::Error::Database(db) if db.is_check_violation() => {
-            Error::invalid_input(format!("{what}: a value is out of range ({})", db.message()))
-        }
+        sqlx::Error::Database(db) if db.is_check_violation() => Error::invalid_input(format!(
+            "{what}: a value is out of range ({})",
+            db.message()
+        )),
         sqlx::Error::Database(db) if is_transient(db.code().as_deref()) => Error::Unavailable {
             message: format!("{what}: {}", db.message()),
             retryable: true,
@@ -119,11 +120,13 @@ pub(crate) fn count(v: i64) -> Result<u64, Error> {
 
 /// Money totals are `i128` in memory and `BIGINT` on disk.
 pub(crate) fn to_i64(v: i128, what: &str) -> Result<i64, Error> {
-    i64::try_from(v).map_err(|_| Error::invalid(what.to_owned(), format!("{v} is too large to store")))
+    i64::try_from(v)
+        .map_err(|_| Error::invalid(what.to_owned(), format!("{v} is too large to store")))
 }
 
 pub(crate) fn u_to_i64(v: u64, what: &str) -> Result<i64, Error> {
-    i64::try_from(v).map_err(|_| Error::invalid(what.to_owned(), format!("{v} is too large to store")))
+    i64::try_from(v)
+        .map_err(|_| Error::invalid(what.to_owned(), format!("{v} is too large to store")))
 }
 
 /// Rebuilds snapshot parts from their columns.
@@ -203,4 +206,51 @@ pub(crate) fn last_event_by_id(
         }
     }
     out
+}
+
+/// Checks a batch before any write: amounts within `0..=MAX_AMOUNT` (so the metric pass
+/// can always read them back) and no NUL characters (PostgreSQL cannot store them).
+/// Errors name the object.
+pub(crate) fn validate_batch(batch: &vaultra_core::ports::IngestBatch) -> Result<(), Error> {
+    use vaultra_core::domain::MAX_AMOUNT;
+    let text = |kind: &str, id: &str, field: &str, v: &str| -> Result<(), Error> {
+        if v.contains('\0') || v.is_empty() && field == "id" {
+            return Err(
+                Error::invalid(field.to_owned(), "empty or contains a NUL character")
+                    .in_context(format!("{kind} {id}")),
+            );
+        }
+        Ok(())
+    };
+    let amount = |kind: &str, id: &str, field: &str, v: i64| -> Result<(), Error> {
+        if !(0..=MAX_AMOUNT).contains(&v) {
+            return Err(Error::invalid(
+                field.to_owned(),
+                format!("{v} is outside 0..={MAX_AMOUNT}"),
+            )
+            .in_context(format!("{kind} {id}")));
+        }
+        Ok(())
+    };
+    for c in &batch.charges {
+        let o = &c.object;
+        text("charge", &o.id, "id", &o.id)?;
+        amount("charge", &o.id, "amount", o.amount)?;
+        amount("charge", &o.id, "amount_refunded", o.amount_refunded)?;
+    }
+    for p in &batch.payouts {
+        let o = &p.object;
+        text("payout", &o.id, "id", &o.id)?;
+    }
+    for d in &batch.disputes {
+        let o = &d.object;
+        text("dispute", &o.id, "id", &o.id)?;
+        text("dispute", &o.id, "charge", &o.charge)?;
+        text("dispute", &o.id, "status", &o.status)?;
+    }
+    for e in &batch.payout_paid {
+        text("event", &e.event_id, "id", &e.event_id)?;
+        text("event", &e.event_id, "payout", &e.payout_id)?;
+    }
+    Ok(())
 }

@@ -455,6 +455,7 @@ impl PaymentStore for $store {
         batch: &IngestBatch,
         cursor: Option<&CursorUpdate>,
     ) -> Result<IngestStats> {
+        sql::validate_batch(batch)?;
         let now = ts(self.now());
         let mut tx = self.pool.begin().await.map_err(map_err("payments"))?;
         let exists = sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
@@ -563,6 +564,7 @@ impl PaymentStore for $store {
             q.build().execute(&mut *tx).await.map_err(map_err("dispute"))?;
         }
         let payout_paid = sql::last_event_by_id(&batch.payout_paid);
+        let mut new_events = 0u64;
         for chunk in payout_paid.chunks(BULK_ROWS) {
             let mut q = QueryBuilder::<$db>::new(
                 "INSERT INTO payout_paid_events (business_id, event_id, payout_id, paid_at) ",
@@ -574,7 +576,12 @@ impl PaymentStore for $store {
                     .push_bind(e.paid_at);
             });
             q.push(" ON CONFLICT (business_id, event_id) DO NOTHING");
-            q.build().execute(&mut *tx).await.map_err(map_err("payout.paid event"))?;
+            new_events += q
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("payout.paid event"))?
+                .rows_affected();
         }
         if let Some(c) = cursor {
             sqlx::query(
@@ -591,10 +598,10 @@ impl PaymentStore for $store {
         }
         tx.commit().await.map_err(map_err("payments"))?;
         Ok(IngestStats {
-            charges: batch.charges.len() as u64,
-            payouts: batch.payouts.len() as u64,
-            disputes: batch.disputes.len() as u64,
-            payout_paid: batch.payout_paid.len() as u64,
+            charges: charges.len() as u64,
+            payouts: payouts.len() as u64,
+            disputes: disputes.len() as u64,
+            payout_paid: new_events,
         })
     }
 
@@ -605,16 +612,16 @@ impl PaymentStore for $store {
         let rows = sqlx::query(
             "SELECT CAST(0 AS BIGINT) AS kind, created AS t, amount, amount_refunded AS refunded, \
                     currency, status, CASE WHEN captured THEN 1 ELSE 0 END AS flag, \
-                    CAST(NULL AS BIGINT) AS t2, CAST(NULL AS TEXT) AS id
+                    CAST(NULL AS BIGINT) AS t2, CAST(NULL AS TEXT) AS id, CAST(NULL AS TEXT) AS ref
                FROM charges WHERE business_id = $1 AND created >= $2 AND created < $3
              UNION ALL
-             SELECT CAST(1 AS BIGINT), created, amount, CAST(0 AS BIGINT), currency, status, 0, arrival_date, stripe_id
+             SELECT CAST(1 AS BIGINT), created, amount, CAST(0 AS BIGINT), currency, status, 0, arrival_date, stripe_id, NULL
                FROM payouts WHERE business_id = $1 AND arrival_date >= $2 AND arrival_date < $3
              UNION ALL
-             SELECT CAST(2 AS BIGINT), created, amount, CAST(0 AS BIGINT), currency, status, 0, CAST(NULL AS BIGINT), stripe_id
+             SELECT CAST(2 AS BIGINT), created, amount, CAST(0 AS BIGINT), currency, status, 0, CAST(NULL AS BIGINT), stripe_id, charge_id
                FROM disputes WHERE business_id = $1 AND created >= $2 AND created < $3
              UNION ALL
-             SELECT CAST(3 AS BIGINT), MAX(e.paid_at), CAST(0 AS BIGINT), CAST(0 AS BIGINT), '', '', 0, CAST(NULL AS BIGINT), e.payout_id
+             SELECT CAST(3 AS BIGINT), MAX(e.paid_at), CAST(0 AS BIGINT), CAST(0 AS BIGINT), '', '', 0, CAST(NULL AS BIGINT), e.payout_id, NULL
                FROM payout_paid_events e JOIN payouts p
                  ON p.business_id = e.business_id AND p.stripe_id = e.payout_id
               WHERE e.business_id = $1 AND p.arrival_date >= $2 AND p.arrival_date < $3
@@ -656,7 +663,7 @@ impl PaymentStore for $store {
                 }),
                 2 => data.add_dispute(vaultra_core::domain::Dispute {
                     id: row.try_get(8).map_err(&get)?,
-                    charge: String::new(),
+                    charge: row.try_get(9).map_err(&get)?,
                     created: t,
                     amount,
                     currency: sql::currency(row.try_get(4).map_err(&get)?)?,
@@ -731,10 +738,10 @@ fn score_from(row: &$row) -> Result<ScoreRecord> {
 }
 
 const SNAPSHOT_COLS: &str = "id, business_id, computed_at, window_end, window_days, currency, daily_revenue, \
-     transaction_count, revenue_total, refunded_total, chargeback_count, payouts_due, payouts_on_time, \
+     transaction_count, refunded_total, chargeback_count, payouts_due, payouts_on_time, \
      data_synced_at, history_days";
 const SNAPSHOT_SELECT: &str = "id, business_id, computed_at, window_end, window_days, currency, \
-     CAST(daily_revenue AS TEXT) AS daily_revenue, transaction_count, revenue_total, refunded_total, \
+     CAST(daily_revenue AS TEXT) AS daily_revenue, transaction_count, refunded_total, \
      chargeback_count, payouts_due, payouts_on_time, data_synced_at, history_days";
 const SCORE_COLS: &str =
     "id, business_id, snapshot_id, computed_at, score, tier, tier_label, policy, max_attainable, factors";
@@ -744,12 +751,13 @@ const SCORE_SELECT: &str = "id, business_id, snapshot_id, computed_at, score, ti
 #[async_trait]
 impl AnalyticsStore for $store {
     async fn insert_snapshot(&self, new: NewSnapshot) -> Result<MetricSnapshot> {
-        let metrics = new.parts.clone().into_metrics()?;
+        // Refuse parts that cannot become metrics: a stored snapshot must always read back.
+        new.parts.clone().into_metrics()?;
         let id = Uuid::new_v4();
         let daily = serde_json::to_string(&new.parts.daily_revenue)
             .map_err(|e| Error::Internal(e.to_string()))?;
         sqlx::query(sql!(
-            "INSERT INTO financial_metric_snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7{J}, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "INSERT INTO financial_metric_snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7{J}, $8, $9, $10, $11, $12, $13, $14)"
         ))
         .bind(id)
         .bind(new.business_id)
@@ -759,7 +767,6 @@ impl AnalyticsStore for $store {
         .bind(new.parts.currency.to_string())
         .bind(daily)
         .bind(sql::u_to_i64(new.parts.transaction_count, "transaction_count")?)
-        .bind(sql::to_i64(metrics.revenue_total.minor, "revenue_total")?)
         .bind(sql::to_i64(new.parts.refunded, "refunded_total")?)
         .bind(sql::u_to_i64(new.parts.chargeback_count, "chargeback_count")?)
         .bind(sql::u_to_i64(new.parts.payouts_due, "payouts_due")?)

@@ -16,13 +16,13 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use uuid::Uuid;
 use vaultra_core::Error;
 use vaultra_core::domain::{
-    Business, BusinessUpdate, ConnectionStatus, IntegrationAccount, Membership, NewBusiness,
-    NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate, is_successful,
-    ChargeStatus,
+    Business, BusinessUpdate, ChargeStatus, ConnectionStatus, IntegrationAccount, Membership,
+    NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
+    is_successful,
 };
 use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
-use vaultra_core::ports::storage::*;
 use vaultra_core::ports::Clock;
+use vaultra_core::ports::storage::*;
 use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
 
 use crate::local::SystemClock;
@@ -70,14 +70,26 @@ impl SqliteStore {
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
             .synchronous(SqliteSynchronous::Normal);
         // An in-memory database lives and dies with its connection: keep exactly one.
         let pool = SqlitePoolOptions::new()
             .max_connections(if memory { 1 } else { 4 })
             .min_connections(if memory { 1 } else { 0 })
-            .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
-            .max_lifetime(if memory { None } else { Some(Duration::from_secs(3600)) })
+            .idle_timeout(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(3600))
+            })
             .connect_with(options)
             .await
             .map_err(map_err("database"))?;
@@ -129,6 +141,5 @@ impl SqliteStore {
             .is_some())
     }
 }
-
 
 impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);

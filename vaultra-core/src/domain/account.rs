@@ -36,7 +36,10 @@ impl fmt::Debug for User {
             .field("email", &self.email)
             .field("name", &self.name)
             .field("avatar_url", &self.avatar_url)
-            .field("password_hash", &self.password_hash.as_ref().map(|_| "<redacted>"))
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -376,7 +379,10 @@ impl Provider {
     pub fn parse(s: &str) -> Result<Self, Error> {
         match s {
             "stripe" => Ok(Self::Stripe),
-            other => Err(Error::invalid("provider", format!("unknown provider `{other}`"))),
+            other => Err(Error::invalid(
+                "provider",
+                format!("unknown provider `{other}`"),
+            )),
         }
     }
 }
@@ -405,7 +411,10 @@ impl ConnectionStatus {
         match s {
             "connected" => Ok(Self::Connected),
             "disconnected" => Ok(Self::Disconnected),
-            other => Err(Error::invalid("status", format!("unknown connection status `{other}`"))),
+            other => Err(Error::invalid(
+                "status",
+                format!("unknown connection status `{other}`"),
+            )),
         }
     }
 }
@@ -437,8 +446,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(normalize_email("  Ann@Example.COM ").unwrap(), "ann@example.com");
-        for bad in ["", "ann", "@x.com", "ann@", "ann@x", "a nn@x.com", "ann@.com", "a@b@c.com"] {
+        assert_eq!(
+            normalize_email("  Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "@x.com",
+            "ann@",
+            "ann@x",
+            "a nn@x.com",
+            "ann@.com",
+            "a@b@c.com",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }
@@ -446,12 +467,18 @@ mod tests {
     #[test]
     fn business_needs_a_name() {
         assert!(NewBusiness::named("  ").validated().is_err());
-        assert_eq!(NewBusiness::named(" Acme ").validated().unwrap().name, "Acme");
+        assert_eq!(
+            NewBusiness::named(" Acme ").validated().unwrap().name,
+            "Acme"
+        );
     }
 
     #[test]
     fn industries_parse() {
-        assert_eq!(Industry::parse("food_and_beverage").unwrap(), Industry::FoodAndBeverage);
+        assert_eq!(
+            Industry::parse("food_and_beverage").unwrap(),
+            Industry::FoodAndBeverage
+        );
         let err = Industry::parse("crypto").unwrap_err().to_string();
         assert!(err.contains("retail"), "{err}");
     }

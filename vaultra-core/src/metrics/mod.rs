@@ -405,9 +405,15 @@ mod tests {
         assert_eq!(m.revenue_total.to_string(), "9.00");
         assert_eq!(m.revenue_trend, Trend::Increasing);
         assert_eq!(m.parts(), parts);
-        let short = MetricParts { daily_revenue: vec![1, 2, 3], ..parts.clone() };
+        let short = MetricParts {
+            daily_revenue: vec![1, 2, 3],
+            ..parts.clone()
+        };
         assert!(short.into_metrics().is_err());
-        let odd = MetricParts { payouts_on_time: 3, ..parts };
+        let odd = MetricParts {
+            payouts_on_time: 3,
+            ..parts
+        };
         assert!(odd.into_metrics().is_err());
     }
 

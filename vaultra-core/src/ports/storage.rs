@@ -354,8 +354,7 @@ pub trait RecommendationStore: Send + Sync + Debug + 'static {
         at: DateTime<Utc>,
     ) -> Result<RecommendationRecord>;
     /// When `code` was last dismissed for `business`, if ever.
-    async fn last_dismissed_at(&self, business: Uuid, code: &str)
-    -> Result<Option<DateTime<Utc>>>;
+    async fn last_dismissed_at(&self, business: Uuid, code: &str) -> Result<Option<DateTime<Utc>>>;
 }
 
 /// Whether a webhook event was new.

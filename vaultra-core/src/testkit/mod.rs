@@ -2,3 +2,271 @@
 //!
 //! Each behaviour is a plain `pub async fn` taking the backend under test, so any
 //! implementation — ours or an outside one — can run the same suite.
+//!
+//! # The storage suite
+//!
+//! Every function of [`users`], [`businesses`], [`integrations`], [`payments`],
+//! [`analytics`], [`recommendations`] and [`events`] has the signature
+//! `pub async fn name(store: Arc<dyn Store>)` and panics on a contract violation. The doc
+//! comments on the traits of [`crate::ports::storage`] are the contract; each function
+//! says which part it checks.
+//!
+//! A backend runs the whole suite with one macro call in an integration test:
+//!
+//! ```ignore
+//! // vaultra-adapters/tests/sqlite_store.rs
+//! async fn fresh_sqlite_memory() -> std::sync::Arc<dyn vaultra_core::ports::storage::Store> {
+//!     std::sync::Arc::new(SqliteStore::open_in_memory().await.unwrap())
+//! }
+//!
+//! vaultra_core::store_contract_tests!(fresh_sqlite_memory());
+//! ```
+//!
+//! The macro expands to one module per port (`users`, `businesses`, …) holding one
+//! `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]` per behaviour, so a single
+//! case runs as `cargo test --test sqlite_store users::duplicate_email_conflicts_in_any_case`.
+//!
+//! What the backend provides:
+//!
+//! - **A factory expression** that evaluates to a future of `Arc<dyn Store>`; it is awaited
+//!   once per test, inside that test's runtime. It should give a fresh, empty, migrated
+//!   store (a new in-memory SQLite database, a uniquely named PostgreSQL database). The
+//!   suite does not rely on emptiness — every test creates its own users and businesses
+//!   with unique e-mails and Stripe ids and filters global listings to its own rows — but
+//!   a fresh store keeps failures independent.
+//! - **`tokio` as a dev-dependency** with the `macros` and `rt-multi-thread` features
+//!   (the workspace's `tokio` has both): the generated tests use `#[::tokio::test]`.
+//! - **`vaultra-core` with the `testkit` feature**, e.g.
+//!   `[dev-dependencies] vaultra-core = { workspace = true, features = ["testkit"] }`.
+//!
+//! To run the suite twice in one file (two backends, or two configurations), wrap each
+//! call in its own module: `mod pg { use super::*; vaultra_core::store_contract_tests!(fresh_pg()); }`.
+//!
+//! The store must be usable from several tasks at once (the concurrency cases spawn
+//! tasks on the two worker threads). For an in-memory SQLite store that means every
+//! pooled connection must see the same database (a uniquely named shared-cache memory
+//! database, or a single connection). A store may answer a concurrency conflict with a
+//! retryable [`Error::Unavailable`](crate::Error::Unavailable); the suite retries those
+//! (a bounded number of times) and accepts no other error where the contract promises
+//! success.
+//!
+//! [`ALL`] lists every case by name with a boxed runner, for backends that prefer to drive
+//! the suite themselves (one test that loops, a custom harness, a benchmark of the suite).
+//!
+//! Times handed to the store have whole microseconds, since stores keep microsecond
+//! precision.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::ports::storage::Store;
+
+pub mod analytics;
+pub mod businesses;
+pub mod events;
+pub mod integrations;
+pub mod payments;
+pub mod recommendations;
+mod support;
+pub mod users;
+
+/// The future a boxed contract case returns.
+pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// One case of the storage contract: its name and a runner.
+#[derive(Clone, Copy)]
+pub struct StoreCase {
+    /// `port::function`, e.g. `users::create_and_get_user`.
+    pub name: &'static str,
+    /// Runs the case against a store; panics on a contract violation.
+    pub run: fn(Arc<dyn Store>) -> CaseFuture,
+}
+
+impl std::fmt::Debug for StoreCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreCase")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Calls `$callback!` with the list of every storage contract case, grouped by port.
+///
+/// The one list behind both [`store_contract_tests!`](crate::store_contract_tests) and
+/// [`ALL`], so the two cannot drift apart. Not part of the public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_cases {
+    ($callback:ident ! { $($args:tt)* }) => {
+        $crate::$callback! {
+            { $($args)* }
+            users: [
+                create_and_get_user,
+                created_email_is_lowercased,
+                duplicate_email_conflicts_in_any_case,
+                unknown_user_is_not_found,
+                update_user_applies_fields,
+                set_password_hash_replaces_hash,
+                concurrent_create_user_same_email,
+            ];
+            businesses: [
+                create_business_makes_owner_member,
+                create_business_for_unknown_owner_is_not_found,
+                unknown_business_is_not_found,
+                update_business_applies_and_clears_fields,
+                list_businesses_oldest_first,
+                businesses_of_lists_roles_oldest_first,
+                add_member_and_membership,
+                add_member_conflicts_and_not_found,
+            ];
+            integrations: [
+                link_account_creates_connected_account,
+                link_account_again_is_idempotent,
+                link_account_held_by_another_business_conflicts,
+                link_account_for_unknown_business_is_not_found,
+                accounts_of_and_connected_accounts_oldest_first,
+                set_account_status_changes_status,
+                sync_success_and_failure_are_recorded,
+                unknown_account_is_not_found,
+            ];
+            payments: [
+                ingest_stores_objects_and_counts_them,
+                ingest_is_idempotent,
+                newer_state_replaces_stored_state,
+                ingest_saves_cursor_with_page,
+                ingest_for_unknown_business_is_not_found,
+                failed_ingest_writes_nothing,
+                payment_data_returns_exactly_the_window,
+                latest_payout_paid_wins,
+                payout_paid_may_arrive_before_payout,
+                payment_data_is_per_business,
+                report_from_store_matches_in_memory,
+                coverage_counts_charge_history,
+                concurrent_ingest_of_same_objects_stores_one,
+            ];
+            analytics: [
+                snapshot_round_trips_parts_exactly,
+                insert_snapshot_for_unknown_business_is_not_found,
+                latest_snapshot_is_most_recently_computed,
+                snapshots_between_filters_by_window_end,
+                score_round_trips,
+                insert_score_for_unknown_business_or_snapshot_is_not_found,
+                latest_score_and_history_newest_first,
+            ];
+            recommendations: [
+                upsert_live_inserts_pending_then_refreshes,
+                upsert_live_keeps_accepted_status,
+                dismissed_is_not_live,
+                list_recommendations_filters_and_orders,
+                set_status_is_compare_and_set,
+                last_dismissed_at_reports_latest_dismissal,
+                concurrent_upsert_live_keeps_one_live,
+                concurrent_status_changes_one_wins,
+            ];
+            events: [
+                record_event_once,
+                event_processed_flag,
+                concurrent_record_event_one_new,
+            ];
+        }
+    };
+}
+
+/// Expands the case list into `#[tokio::test]` functions. Not part of the public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_tests_expand {
+    ({ $make:expr ; $teardown:expr } $( $port:ident : [ $( $case:ident ),* $(,)? ] ; )*) => {
+        $(
+            #[allow(unused_imports)]
+            mod $port {
+                use super::*;
+                $(
+                    #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $case() {
+                        let store: ::std::sync::Arc<dyn $crate::ports::storage::Store> =
+                            $make.await;
+                        // Run the case in its own task so a failing assertion still lets
+                        // the teardown (e.g. dropping a test database) run.
+                        let outcome =
+                            ::tokio::spawn($crate::testkit::$port::$case(store.clone())).await;
+                        ($teardown)(store).await;
+                        if let Err(e) = outcome {
+                            match e.try_into_panic() {
+                                Ok(panic) => ::std::panic::resume_unwind(panic),
+                                Err(e) => panic!("contract case did not finish: {e}"),
+                            }
+                        }
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+/// Expands the case list into `StoreCase` values. Not part of the public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_cases_array {
+    ({} $( $port:ident : [ $( $case:ident ),* $(,)? ] ; )*) => {
+        &[
+            $($(
+                $crate::testkit::StoreCase {
+                    name: concat!(stringify!($port), "::", stringify!($case)),
+                    run: |store| ::std::boxed::Box::pin($crate::testkit::$port::$case(store)),
+                },
+            )*)*
+        ]
+    };
+}
+
+/// Every case of the storage contract, in suite order.
+pub const ALL: &[StoreCase] = crate::__store_contract_cases!(__store_contract_cases_array! {});
+
+/// Generates the whole storage contract suite for a backend: one
+/// `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]` per case of [`ALL`],
+/// in one module per port.
+///
+/// The argument is an expression evaluating to a future of
+/// `Arc<dyn vaultra_core::ports::storage::Store>`; each test awaits it once and should get
+/// a fresh, empty store. Paths in the expression resolve from the macro's call site (the
+/// generated modules `use super::*`).
+///
+/// ```ignore
+/// vaultra_core::store_contract_tests!(fresh_sqlite_memory());
+/// // With a teardown run after every case, pass or fail (receives the store):
+/// vaultra_core::store_contract_tests!(fresh_pg(), teardown = drop_pg_database);
+/// ```
+///
+/// The calling crate needs `tokio` (features `macros`, `rt-multi-thread`) as a
+/// dev-dependency and `vaultra-core` with the `testkit` feature.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:expr $(,)?) => {
+        $crate::__store_contract_cases!(__store_contract_tests_expand! {
+            $make ; |_store: ::std::sync::Arc<dyn $crate::ports::storage::Store>| async {}
+        });
+    };
+    ($make:expr, teardown = $teardown:expr $(,)?) => {
+        $crate::__store_contract_cases!(__store_contract_tests_expand! { $make ; $teardown });
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_names_are_unique_and_qualified() {
+        let mut names: Vec<&str> = ALL.iter().map(|c| c.name).collect();
+        assert!(names.iter().all(|n| n.contains("::")));
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate case names");
+        assert!(ALL.len() > 40);
+    }
+}
