@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the whole Rust workspace (unit, contract, property,
-# CLI end-to-end) with cargo-nextest, then the doc tests (nextest does not run those).
+# CLI end-to-end, the storage contract on SQLite and PostgreSQL) with cargo-nextest, the
+# doc tests, then the suites outside Rust (Python bindings, Stripe protocol proofs).
+#
+# PostgreSQL: VAULTRA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+# must reach a server where the user may create databases; each test creates its own
+# database and drops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+export VAULTRA_TEST_POSTGRES_URL="${VAULTRA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --profile "${NEXTEST_PROFILE:-default}" --no-fail-fast
@@ -11,6 +18,12 @@ else
   cargo test --workspace --locked --no-fail-fast --lib --bins --tests
 fi
 cargo test --workspace --locked --doc
+
+# Stripe: the official Python client against our fake server, and webhook signatures
+# made by the official package against our verifier.
+if [ -f tests/stripe-fake/python/run.sh ]; then
+  bash tests/stripe-fake/python/run.sh
+fi
 
 # Python bindings: build the wheel into a fresh virtual environment, run pytest and the
 # example notebook.

@@ -5,6 +5,7 @@
 //! 1. ingest `VAULTRA_BENCH_CHARGES` charges (default 1 000 000) through the
 //!    `PaymentStore::ingest` port in pages of 10 000 (one transaction each, as a sync does),
 //!    without raw JSON and then, on a 100 000-charge sample, with it;
+//!    (`VAULTRA_BENCH_BACKENDS=sqlite` or `=postgres` runs one backend only)
 //! 2. read one business's window holding 100 000 charges (`payment_data`) and score it.
 //!
 //! Run: `cargo bench -p vaultra-adapters --bench store`
@@ -135,10 +136,17 @@ async fn main() {
         .unwrap_or(1_000_000);
     let end: NaiveDate = "2026-11-27".parse().unwrap();
 
+    let backends =
+        std::env::var("VAULTRA_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
-    run("sqlite", sqlite, n, end).await;
+    if backends.contains("sqlite") {
+        let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
+        run("sqlite", sqlite, n, end).await;
+    }
+    if !backends.contains("postgres") {
+        return;
+    }
 
     let admin = std::env::var("VAULTRA_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());

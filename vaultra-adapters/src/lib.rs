@@ -9,6 +9,7 @@
 //! - [`synth`]: deterministic synthetic merchants in Stripe's wire format, for demos,
 //!   tests and benchmarks.
 //! - [`local`]: the embedded defaults that need no server (the system clock).
+//! - [`stripe`]: the Stripe API side: webhook signature verification.
 
 #[cfg(feature = "files")]
 pub mod files;
@@ -19,5 +20,7 @@ pub mod postgres;
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "stripe")]
+pub mod stripe;
 #[cfg(feature = "synth")]
 pub mod synth;

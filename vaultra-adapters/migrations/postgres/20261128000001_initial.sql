@@ -69,7 +69,9 @@ CREATE TABLE charges (
     updated_at      TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (business_id, stripe_id)
 );
-CREATE INDEX charges_by_time ON charges(business_id, created);
+-- Covering: the metric read of a window is an index-only range scan.
+CREATE INDEX charges_by_time ON charges(business_id, created)
+    INCLUDE (amount, amount_refunded, currency, status, captured);
 
 CREATE TABLE payouts (
     business_id  UUID NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,

@@ -15,8 +15,8 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 use vaultra_core::Error;
 use vaultra_core::domain::{
-    Business, BusinessUpdate, ChargeStatus, ConnectionStatus, IntegrationAccount, Membership,
-    NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
+    Business, BusinessUpdate, Charge, ChargeStatus, ConnectionStatus, IntegrationAccount,
+    Membership, NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
     is_successful,
 };
 use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
@@ -120,6 +120,61 @@ impl PostgresStore {
             .map_err(map_err("business"))?
             .is_some())
     }
+}
+
+/// Upserts charges with one `INSERT … SELECT FROM UNNEST(arrays)` per 10 000 rows: one
+/// statement, eleven parameters, however many rows — far cheaper for PostgreSQL to parse
+/// and bind than a multi-row `VALUES` list.
+async fn insert_charges(
+    tx: &mut sqlx::PgConnection,
+    business: Uuid,
+    account: Option<Uuid>,
+    charges: &[&Ingest<Charge>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in charges.chunks(10_000) {
+        let ids: Vec<&str> = chunk.iter().map(|c| c.object.id.as_str()).collect();
+        let created: Vec<i64> = chunk.iter().map(|c| c.object.created).collect();
+        let amount: Vec<i64> = chunk.iter().map(|c| c.object.amount).collect();
+        let refunded: Vec<i64> = chunk.iter().map(|c| c.object.amount_refunded).collect();
+        let currency: Vec<String> = chunk
+            .iter()
+            .map(|c| c.object.currency.to_string())
+            .collect();
+        let status: Vec<&str> = chunk.iter().map(|c| c.object.status.as_str()).collect();
+        let captured: Vec<bool> = chunk.iter().map(|c| c.object.captured).collect();
+        let raw: Vec<Option<String>> = chunk.iter().map(|c| raw_text(&c.raw)).collect();
+        sqlx::query(
+            "INSERT INTO charges (business_id, stripe_id, account_id, created, amount, amount_refunded,
+                                  currency, status, captured, raw, updated_at)
+             SELECT $1, t.id, $2, t.created, t.amount, t.refunded, t.currency, t.status, t.captured,
+                    t.raw::jsonb, $3
+               FROM UNNEST($4::text[], $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::text[],
+                           $10::bool[], $11::text[])
+                    AS t(id, created, amount, refunded, currency, status, captured, raw)
+             ON CONFLICT (business_id, stripe_id) DO UPDATE SET
+                 account_id = COALESCE(excluded.account_id, charges.account_id),
+                 created = excluded.created, amount = excluded.amount,
+                 amount_refunded = excluded.amount_refunded, currency = excluded.currency,
+                 status = excluded.status, captured = excluded.captured,
+                 raw = COALESCE(excluded.raw, charges.raw), updated_at = excluded.updated_at",
+        )
+        .bind(business)
+        .bind(account)
+        .bind(now)
+        .bind(&ids)
+        .bind(&created)
+        .bind(&amount)
+        .bind(&refunded)
+        .bind(&currency)
+        .bind(&status)
+        .bind(&captured)
+        .bind(&raw)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err("charge"))?;
+    }
+    Ok(())
 }
 
 impl_sql_store!(

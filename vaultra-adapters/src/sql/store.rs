@@ -479,34 +479,7 @@ impl PaymentStore for $store {
         }
 
         let charges = sql::last_by_id(&batch.charges, |o| o.id.as_str());
-        for chunk in charges.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO charges (business_id, stripe_id, account_id, created, amount, amount_refunded, \
-                 currency, status, captured, raw, updated_at) ",
-            );
-            q.push_values(chunk, |mut b, c| {
-                let o = &c.object;
-                b.push_bind(business)
-                    .push_bind(o.id.as_str())
-                    .push_bind(account)
-                    .push_bind(o.created)
-                    .push_bind(o.amount)
-                    .push_bind(o.amount_refunded)
-                    .push_bind(o.currency.to_string())
-                    .push_bind(o.status.as_str())
-                    .push_bind(o.captured)
-                    .push_bind(raw_text(&c.raw))
-                    .push_unseparated(J)
-                    .push_bind(now);
-            });
-            q.push(
-                " ON CONFLICT (business_id, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, charges.account_id), \
-                 created = excluded.created, amount = excluded.amount, amount_refunded = excluded.amount_refunded, \
-                 currency = excluded.currency, status = excluded.status, captured = excluded.captured, \
-                 raw = COALESCE(excluded.raw, charges.raw), updated_at = excluded.updated_at",
-            );
-            q.build().execute(&mut *tx).await.map_err(map_err("charge"))?;
-        }
+        insert_charges(&mut tx, business, account, &charges, now).await?;
         let payouts = sql::last_by_id(&batch.payouts, |o| o.id.as_str());
         for chunk in payouts.chunks(BULK_ROWS) {
             let mut q = QueryBuilder::<$db>::new(
@@ -1064,6 +1037,124 @@ impl EventStore for $store {
                 .await
                 .map_err(map_err("event"))?;
         Ok(v.map(|p| p.is_some()))
+    }
+}
+
+fn dead_letter_from(row: &$row) -> Result<DeadLetter> {
+    let get = map_err("dead letter");
+    let payload: String = row.try_get("payload").map_err(&get)?;
+    let attempts: i32 = row.try_get("attempts").map_err(&get)?;
+    Ok(DeadLetter {
+        id: row.try_get("id").map_err(&get)?,
+        kind: row.try_get("kind").map_err(&get)?,
+        key: row.try_get("key").map_err(&get)?,
+        payload: serde_json::from_str(&payload).map_err(|e| sql::corrupt("payload", e))?,
+        error: row.try_get("error").map_err(&get)?,
+        attempts: u32::try_from(attempts).map_err(|_| sql::corrupt("attempts", attempts))?,
+        failed_at: from_ts(row.try_get("failed_at").map_err(&get)?)?,
+    })
+}
+
+const DEAD_LETTER_SELECT: &str =
+    "id, kind, key, CAST(payload AS TEXT) AS payload, error, attempts, failed_at";
+
+#[async_trait]
+impl DeadLetterStore for $store {
+    async fn dead_letter(&self, letter: NewDeadLetter) -> Result<DeadLetter> {
+        let id = Uuid::new_v4();
+        let attempts = i32::try_from(letter.attempts)
+            .map_err(|_| Error::invalid("attempts", "too large"))?;
+        let row = sqlx::query(sql!(
+            "INSERT INTO dead_letters (id, kind, key, payload, error, attempts, failed_at)
+             VALUES ($1, $2, $3, $4{J}, $5, $6, $7) RETURNING {DEAD_LETTER_SELECT}"
+        ))
+        .bind(id)
+        .bind(&letter.kind)
+        .bind(&letter.key)
+        .bind(letter.payload.to_string())
+        .bind(&letter.error)
+        .bind(attempts)
+        .bind(ts(letter.failed_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err("dead letter"))?;
+        dead_letter_from(&row)
+    }
+
+    async fn dead_letters(&self, kind: Option<&str>, limit: u32) -> Result<Vec<DeadLetter>> {
+        sqlx::query(sql!(
+            "SELECT {DEAD_LETTER_SELECT} FROM dead_letters
+             WHERE (CAST($1 AS TEXT) IS NULL OR kind = $2)
+             ORDER BY failed_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(kind)
+        .bind(kind)
+        .bind(sql::limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err("dead letter"))?
+        .iter()
+        .map(dead_letter_from)
+        .collect()
+    }
+}
+
+#[async_trait]
+impl OAuthStateStore for $store {
+    async fn save_oauth_state(&self, state: &OAuthState) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oauth_states (state_hash, purpose, user_id, business_id, pkce_verifier,
+                                       redirect_uri, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&state.state_hash)
+        .bind(&state.purpose)
+        .bind(state.user_id)
+        .bind(state.business_id)
+        .bind(&state.pkce_verifier)
+        .bind(&state.redirect_uri)
+        .bind(ts(state.created_at))
+        .bind(ts(state.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_err("oauth state"))?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(
+        &self,
+        state_hash: &str,
+        purpose: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OAuthState>> {
+        // One conditional update: of two concurrent callbacks, exactly one consumes it.
+        let row = sqlx::query(
+            "UPDATE oauth_states SET consumed_at = $1
+             WHERE state_hash = $2 AND purpose = $3 AND consumed_at IS NULL AND expires_at > $4
+             RETURNING state_hash, purpose, user_id, business_id, pkce_verifier, redirect_uri,
+                       created_at, expires_at",
+        )
+        .bind(ts(now))
+        .bind(state_hash)
+        .bind(purpose)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err("oauth state"))?;
+        row.map(|r| {
+            let get = map_err("oauth state");
+            Ok(OAuthState {
+                state_hash: r.try_get("state_hash").map_err(&get)?,
+                purpose: r.try_get("purpose").map_err(&get)?,
+                user_id: r.try_get("user_id").map_err(&get)?,
+                business_id: r.try_get("business_id").map_err(&get)?,
+                pkce_verifier: r.try_get("pkce_verifier").map_err(&get)?,
+                redirect_uri: r.try_get("redirect_uri").map_err(&get)?,
+                created_at: from_ts(r.try_get("created_at").map_err(&get)?)?,
+                expires_at: from_ts(r.try_get("expires_at").map_err(&get)?)?,
+            })
+        })
+        .transpose()
     }
 }
 

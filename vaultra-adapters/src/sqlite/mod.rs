@@ -16,8 +16,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use uuid::Uuid;
 use vaultra_core::Error;
 use vaultra_core::domain::{
-    Business, BusinessUpdate, ChargeStatus, ConnectionStatus, IntegrationAccount, Membership,
-    NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
+    Business, BusinessUpdate, Charge, ChargeStatus, ConnectionStatus, IntegrationAccount,
+    Membership, NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
     is_successful,
 };
 use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
@@ -75,7 +75,12 @@ impl SqliteStore {
             } else {
                 SqliteJournalMode::Wal
             })
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // A larger page cache and memory-mapped reads keep bulk upserts (random Stripe
+            // ids) and window scans off the read syscall path.
+            .pragma("cache_size", "-65536")
+            .pragma("mmap_size", "268435456")
+            .pragma("temp_store", "memory");
         // An in-memory database lives and dies with its connection: keep exactly one.
         let pool = SqlitePoolOptions::new()
             .max_connections(if memory { 1 } else { 4 })
@@ -140,6 +145,48 @@ impl SqliteStore {
             .map_err(map_err("business"))?
             .is_some())
     }
+}
+
+/// Upserts charges with multi-row `INSERT … VALUES` statements of [`BULK_ROWS`] rows.
+async fn insert_charges(
+    tx: &mut sqlx::SqliteConnection,
+    business: Uuid,
+    account: Option<Uuid>,
+    charges: &[&Ingest<Charge>],
+    now: i64,
+) -> Result<()> {
+    for chunk in charges.chunks(BULK_ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO charges (business_id, stripe_id, account_id, created, amount, amount_refunded, \
+                 currency, status, captured, raw, updated_at) ",
+        );
+        q.push_values(chunk, |mut b, c| {
+            let o = &c.object;
+            b.push_bind(business)
+                .push_bind(o.id.as_str())
+                .push_bind(account)
+                .push_bind(o.created)
+                .push_bind(o.amount)
+                .push_bind(o.amount_refunded)
+                .push_bind(o.currency.to_string())
+                .push_bind(o.status.as_str())
+                .push_bind(o.captured)
+                .push_bind(raw_text(&c.raw))
+                .push_unseparated(J)
+                .push_bind(now);
+        });
+        q.push(
+                " ON CONFLICT (business_id, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, charges.account_id), \
+                 created = excluded.created, amount = excluded.amount, amount_refunded = excluded.amount_refunded, \
+                 currency = excluded.currency, status = excluded.status, captured = excluded.captured, \
+                 raw = COALESCE(excluded.raw, charges.raw), updated_at = excluded.updated_at",
+            );
+        q.build()
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err("charge"))?;
+    }
+    Ok(())
 }
 
 impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);

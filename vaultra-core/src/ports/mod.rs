@@ -5,7 +5,8 @@ pub mod storage;
 
 pub use clock::{Clock, FixedClock};
 pub use storage::{
-    AnalyticsStore, BusinessStore, Coverage, CursorUpdate, EventOutcome, EventRecord, EventStore,
-    Ingest, IngestBatch, IngestStats, IntegrationStore, MetricSnapshot, NewScore, NewSnapshot,
+    AnalyticsStore, BusinessStore, Coverage, CursorUpdate, DeadLetter, DeadLetterStore,
+    EventOutcome, EventRecord, EventStore, Ingest, IngestBatch, IngestStats, IntegrationStore,
+    MetricSnapshot, NewDeadLetter, NewScore, NewSnapshot, OAuthState, OAuthStateStore,
     PaymentStore, RecommendationRecord, RecommendationStore, ScoreRecord, Store, UserStore,
 };

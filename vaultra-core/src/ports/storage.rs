@@ -393,6 +393,100 @@ pub trait EventStore: Send + Sync + Debug + 'static {
     async fn event_processed(&self, event_id: &str) -> Result<Option<bool>>;
 }
 
+/// A job that failed for good (`dead_letters`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetter {
+    /// Our id.
+    pub id: Uuid,
+    /// Job kind, e.g. `stripe_sync`.
+    pub kind: String,
+    /// The task's key (what it was about: an account, a business, a schedule slot).
+    pub key: String,
+    /// The task's input.
+    pub payload: serde_json::Value,
+    /// The last error.
+    pub error: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When it was given up.
+    pub failed_at: DateTime<Utc>,
+}
+
+/// A dead letter to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDeadLetter {
+    /// Job kind.
+    pub kind: String,
+    /// Task key.
+    pub key: String,
+    /// Task input.
+    pub payload: serde_json::Value,
+    /// The last error.
+    pub error: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When it was given up.
+    pub failed_at: DateTime<Utc>,
+}
+
+/// Jobs that exhausted their retries.
+#[async_trait]
+pub trait DeadLetterStore: Send + Sync + Debug + 'static {
+    /// Records a failed job.
+    async fn dead_letter(&self, letter: NewDeadLetter) -> Result<DeadLetter>;
+    /// Dead letters, newest first, optionally of one kind.
+    async fn dead_letters(&self, kind: Option<&str>, limit: u32) -> Result<Vec<DeadLetter>>;
+}
+
+/// A pending OAuth authorization (`oauth_states`): the CSRF `state` a callback must bring
+/// back, bound to who started it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthState {
+    /// A hash of the state value (the value itself is never stored); unique.
+    pub state_hash: String,
+    /// What the authorization is for, e.g. `stripe_connect` or `google_login`.
+    pub purpose: String,
+    /// The user who started it.
+    pub user_id: Option<Uuid>,
+    /// The business it is for.
+    pub business_id: Option<Uuid>,
+    /// PKCE verifier, when the flow uses one.
+    pub pkce_verifier: Option<String>,
+    /// Where to send the user afterwards.
+    pub redirect_uri: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Debug for OAuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthState")
+            .field("purpose", &self.purpose)
+            .field("user_id", &self.user_id)
+            .field("business_id", &self.business_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// OAuth states: saved when a flow starts, taken exactly once when it returns.
+#[async_trait]
+pub trait OAuthStateStore: Send + Sync + Debug + 'static {
+    /// Saves a state; `Conflict` if its hash exists.
+    async fn save_oauth_state(&self, state: &OAuthState) -> Result<()>;
+    /// Takes the state with `state_hash` for `purpose`, atomically: the first caller gets
+    /// it, every later one (and any caller after `expires_at`, or for another purpose)
+    /// gets `None`.
+    async fn take_oauth_state(
+        &self,
+        state_hash: &str,
+        purpose: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OAuthState>>;
+}
+
 /// Everything Vaultra stores, as one object a host can hold as `Arc<dyn Store>`.
 pub trait Store:
     UserStore
@@ -402,6 +496,8 @@ pub trait Store:
     + AnalyticsStore
     + RecommendationStore
     + EventStore
+    + DeadLetterStore
+    + OAuthStateStore
 {
 }
 
@@ -413,5 +509,7 @@ impl<T> Store for T where
         + AnalyticsStore
         + RecommendationStore
         + EventStore
+        + DeadLetterStore
+        + OAuthStateStore
 {
 }

@@ -66,8 +66,10 @@ use crate::ports::storage::Store;
 
 pub mod analytics;
 pub mod businesses;
+pub mod dead_letters;
 pub mod events;
 pub mod integrations;
+pub mod oauth;
 pub mod payments;
 pub mod recommendations;
 mod support;
@@ -170,6 +172,15 @@ macro_rules! __store_contract_cases {
                 record_event_once,
                 event_processed_flag,
                 concurrent_record_event_one_new,
+            ];
+            dead_letters: [
+                dead_letter_round_trips,
+                dead_letters_newest_first_by_kind,
+            ];
+            oauth: [
+                oauth_state_is_single_use,
+                oauth_state_expires_and_is_bound_to_purpose,
+                concurrent_take_oauth_state_one_wins,
             ];
         }
     };
