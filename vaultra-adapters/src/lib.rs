@@ -9,7 +9,8 @@
 //! - [`synth`]: deterministic synthetic merchants in Stripe's wire format, for demos,
 //!   tests and benchmarks.
 //! - [`local`]: the embedded defaults that need no server (the system clock).
-//! - [`stripe`]: the Stripe API side: webhook signature verification.
+//! - [`stripe`]: the Stripe API side: webhook signature verification and the API
+//!   client (async-stripe) behind the `PaymentSource` port.
 
 #[cfg(feature = "files")]
 pub mod files;

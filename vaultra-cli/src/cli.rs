@@ -45,6 +45,42 @@ pub enum Command {
     Import(ImportArgs),
     /// Metrics, score and recommendations from the store (same JSON as `score`).
     Report(ReportArgs),
+    /// Link and sync Stripe accounts (STRIPE_SECRET_KEY, STRIPE_API_BASE,
+    /// STRIPE_CONNECT_BASE).
+    #[command(subcommand)]
+    Stripe(StripeCommand),
+}
+
+/// `vaultra stripe …`
+#[derive(Debug, Subcommand)]
+pub enum StripeCommand {
+    /// Record an already-connected Stripe account for a business.
+    Link(StripeLinkArgs),
+    /// Sync a business's Stripe account: a 90-day backfill the first time, then only
+    /// what changed.
+    Sync(StripeSyncArgs),
+}
+
+/// Arguments of `vaultra stripe link`.
+#[derive(Debug, Args)]
+pub struct StripeLinkArgs {
+    /// The business (its id).
+    #[arg(long, value_name = "ID")]
+    pub business: String,
+    /// The connected Stripe account (`acct_…`).
+    #[arg(long, value_name = "acct_…")]
+    pub account: String,
+}
+
+/// Arguments of `vaultra stripe sync`.
+#[derive(Debug, Args)]
+pub struct StripeSyncArgs {
+    /// The business (its id).
+    #[arg(long, value_name = "ID")]
+    pub business: String,
+    /// Backfill 90 days again instead of reading only what changed.
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// `vaultra business …`

@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(args) => {
             crate::store::block_on(crate::store::report(&url, args, &SystemClock))
         }
+        Command::Stripe(cmd) => crate::store::block_on(crate::stripe::run(&url, cmd)),
         Command::Score(args) => score(args, &SystemClock),
         Command::Generate(args) => generate(args, &SystemClock),
         Command::Policy(args) => {

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod error;
 mod store;
+mod stripe;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -55,7 +55,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, CliError> {
     Ok(store)
 }
 
-fn business_id(s: &str) -> Result<Uuid, CliError> {
+pub(crate) fn business_id(s: &str) -> Result<Uuid, CliError> {
     Uuid::parse_str(s.trim())
         .map_err(|_| CliError::Usage(format!("--business `{s}` is not a business id (a UUID)")))
 }

@@ -40,6 +40,7 @@ pub mod recommend;
 pub mod report;
 pub mod scoring;
 pub mod serde_util;
+pub mod services;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

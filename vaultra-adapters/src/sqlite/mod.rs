@@ -78,7 +78,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             // A larger page cache and memory-mapped reads keep bulk upserts (random Stripe
             // ids) and window scans off the read syscall path.
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", "-262144")
             .pragma("mmap_size", "268435456")
             .pragma("temp_store", "memory");
         // An in-memory database lives and dies with its connection: keep exactly one.

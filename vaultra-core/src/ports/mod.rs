@@ -1,9 +1,16 @@
 //! The traits behind which all I/O sits. Adapters implement them; hosts wire them.
 
 mod clock;
+pub mod payments;
 pub mod storage;
 
 pub use clock::{Clock, FixedClock};
+#[cfg(any(test, feature = "testkit"))]
+pub use payments::RecordingSleeper;
+pub use payments::{
+    ConnectedAccount, Page, PageQuery, PaymentSource, Sleeper, SourceError, SourceErrorKind,
+    SourceEvent, Stream,
+};
 pub use storage::{
     AnalyticsStore, BusinessStore, Coverage, CursorUpdate, DeadLetter, DeadLetterStore,
     EventOutcome, EventRecord, EventStore, Ingest, IngestBatch, IngestStats, IntegrationStore,
