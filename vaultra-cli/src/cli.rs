@@ -133,22 +133,9 @@ pub struct ReportArgs {
     /// The business (its id).
     #[arg(long, value_name = "ID")]
     pub business: String,
-    /// Last day of the window, UTC (default: yesterday).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub as_of: Option<NaiveDate>,
-    /// Window length in days.
-    #[arg(long, value_name = "N", default_value_t = 30,
-          value_parser = clap::value_parser!(u16).range(2..=366))]
-    pub window_days: u16,
-    /// Reporting currency (default: the one with the most successful volume).
-    #[arg(long, value_name = "CODE", value_parser = parse_currency)]
-    pub currency: Option<Currency>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
-    /// Scoring policy: a built-in name or a path to a policy JSON file.
-    #[arg(long, value_name = "NAME|FILE", default_value = "spec-v1")]
-    pub policy: String,
+    /// Window, currency, format and policy.
+    #[command(flatten)]
+    pub assess: AssessArgs,
 }
 
 /// Arguments of `vaultra policy`.
@@ -174,6 +161,14 @@ pub struct ScoreArgs {
     /// Folder holding the export files.
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
+    /// Window, currency, format and policy.
+    #[command(flatten)]
+    pub assess: AssessArgs,
+}
+
+/// What `score` and `report` share: which window, currency, policy and output format.
+#[derive(Debug, Args)]
+pub struct AssessArgs {
     /// Last day of the window, UTC (default: yesterday).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,

@@ -7,10 +7,10 @@ use vaultra_adapters::files::load_export;
 use vaultra_adapters::local::SystemClock;
 use vaultra_adapters::synth::{self, Profile};
 use vaultra_core::ports::Clock;
-use vaultra_core::report::{Options, assess};
+use vaultra_core::report::Report;
 use vaultra_core::scoring::Policy;
 
-use crate::cli::{Cli, Command, Format, GenerateArgs, ProfileArg, ScoreArgs};
+use crate::cli::{AssessArgs, Cli, Command, Format, GenerateArgs, ProfileArg, ScoreArgs};
 use crate::error::CliError;
 
 /// Runs the parsed command.
@@ -59,21 +59,31 @@ pub(crate) fn yesterday(clock: &dyn Clock) -> Result<chrono::NaiveDate, CliError
 }
 
 fn score(args: ScoreArgs, clock: &dyn Clock) -> Result<(), CliError> {
+    let (policy, window) = assess_inputs(&args.assess, clock)?;
+    // The window is checked before reading what may be hundreds of megabytes.
+    let data = load_export(&args.data)?;
+    let metrics = vaultra_core::metrics::compute(
+        &data,
+        window,
+        vaultra_core::metrics::CurrencyChoice::from(args.assess.currency),
+    );
+    print_report(&Report::from_metrics(metrics, &policy), args.assess.format)
+}
+
+/// The policy and window that `score` and `report` share, checked before any I/O.
+pub(crate) fn assess_inputs(
+    args: &AssessArgs,
+    clock: &dyn Clock,
+) -> Result<(Policy, vaultra_core::metrics::Window), CliError> {
     let policy = load_policy(&args.policy)?;
     let as_of = match args.as_of {
         Some(d) => d,
         None => yesterday(clock)?,
     };
-    let options = Options {
-        as_of,
-        window_days: args.window_days,
-        currency: args.currency,
-    };
-    // Check the window before reading what may be hundreds of megabytes.
-    vaultra_core::metrics::Window::new(options.as_of, options.window_days)?;
-    let data = load_export(&args.data)?;
-    let report = assess(&data, &options, &policy)?;
-    print_report(&report, args.format)
+    Ok((
+        policy,
+        vaultra_core::metrics::Window::new(as_of, args.window_days)?,
+    ))
 }
 
 /// Prints a report in the chosen format (shared by `score` and `report`, which must

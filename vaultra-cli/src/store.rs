@@ -7,12 +7,12 @@ use vaultra_adapters::files::read_batch;
 use vaultra_adapters::postgres::PostgresStore;
 use vaultra_adapters::sqlite::SqliteStore;
 use vaultra_core::domain::{Industry, NewBusiness, NewUser};
-use vaultra_core::metrics::{self, CurrencyChoice, Window};
+use vaultra_core::metrics::{self, CurrencyChoice};
 use vaultra_core::ports::{Clock, Store};
 use vaultra_core::report::Report;
 
 use crate::cli::{BusinessCommand, Format, ImportArgs, ReportArgs};
-use crate::commands::{load_policy, print_report, to_json, write_stdout, yesterday};
+use crate::commands::{assess_inputs, print_report, to_json, write_stdout};
 use crate::error::CliError;
 
 /// Runs a future on a fresh runtime (only store commands need one).
@@ -149,15 +149,10 @@ pub async fn import(url: &str, args: ImportArgs) -> Result<(), CliError> {
 /// `vaultra report`.
 pub async fn report(url: &str, args: ReportArgs, clock: &dyn Clock) -> Result<(), CliError> {
     let business = business_id(&args.business)?;
-    let policy = load_policy(&args.policy)?;
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => yesterday(clock)?,
-    };
-    let window = Window::new(as_of, args.window_days)?;
+    let (policy, window) = assess_inputs(&args.assess, clock)?;
     let store = open(url).await?;
     store.get_business(business).await?;
     let data = store.payment_data(business, window).await?;
-    let metrics = metrics::compute(&data, window, CurrencyChoice::from(args.currency));
-    print_report(&Report::from_metrics(metrics, &policy), args.format)
+    let metrics = metrics::compute(&data, window, CurrencyChoice::from(args.assess.currency));
+    print_report(&Report::from_metrics(metrics, &policy), args.assess.format)
 }
