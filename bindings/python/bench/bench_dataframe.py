@@ -1,0 +1,378 @@
+"""vaultra vs pandas: the metric pass of METRICS.md §3 from the same 1M-charge DataFrame.
+
+Both sides start from the same pandas DataFrames (charges, payouts, disputes, events, with
+Stripe's column names) and are timed end to end, in one process, alternating, best of N:
+
+- **pandas**: an idiomatic vectorized implementation of every metric of METRICS.md §3
+  (successful charges in the window, reporting currency by volume, daily revenue,
+  totals, average, volatility, growth and trend, chargebacks, payouts due and on time);
+- **vaultra**: ``vaultra.score(charges, payouts, disputes, events, as_of=...)``, which
+  computes the same metrics and, on top, the score and the recommendations.
+
+The two results are checked against each other before anything is timed.
+
+    python bindings/python/bench/bench_dataframe.py                 # 1M charges, all dtypes
+    python bindings/python/bench/bench_dataframe.py --charges 200000 --repeat 3 --dtypes str
+
+String columns are built the way pandas builds them from parsed JSON (one ``str`` object
+per value); ``--dtypes`` picks how the frame holds them: ``str`` (pandas' default string
+dtype: Arrow-backed when pyarrow is installed), ``object``, ``category`` and ``pyarrow``
+(``string[pyarrow]``, needs pyarrow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+import vaultra
+
+DAY = 86_400
+EPOCH = date(1970, 1, 1)
+ZERO_DECIMAL = set("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+THREE_DECIMAL = set("bhd jod kwd omr tnd".split())
+
+
+# --------------------------------------------------------------------------- the data
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """One str object per row, as json.load and pd.DataFrame(records) produce."""
+    return np.array([v.encode().decode() for v in values.tolist()], dtype=object)
+
+
+def make_frames(n: int, end: date, history_days: int, seed: int) -> dict[str, Any]:
+    """A deterministic merchant: ``n`` charges over ``history_days`` ending on ``end``."""
+    rng = np.random.default_rng(seed)
+    end_day = (end - EPOCH).days
+    first = (end_day - history_days + 1) * DAY
+    created = np.sort(first + rng.integers(0, history_days * DAY, n))
+    u = rng.random(n)
+    amount = np.maximum(50, np.round(4_500 * (0.25 + 1.5 * u * u))).astype(np.int64)
+    roll = rng.random(n)
+    status = np.where(roll < 0.03, "failed", "succeeded").astype(object)
+    captured = ~((roll >= 0.03) & (roll < 0.035))
+    successful = (status == "succeeded") & captured
+    refund_roll = rng.random(n)
+    refunded = np.where(
+        successful & (refund_roll < 0.04),
+        np.where(refund_roll < 0.02, amount, amount // 2),
+        0,
+    ).astype(np.int64)
+    currency = np.where(rng.random(n) < 0.05, "eur", "usd").astype(object)
+    ids = np.array([f"ch_{i:024d}" for i in range(n)], dtype=object)
+    charges = {
+        "id": ids,
+        "object": np.full(n, "charge", dtype=object),
+        "created": created,
+        "amount": amount,
+        "amount_refunded": refunded,
+        "currency": _distinct(currency),
+        "status": _distinct(status),
+        "captured": captured,
+    }
+
+    # Disputes on 0.2% of successful charges, opened 3-40 days later.
+    disputed = np.flatnonzero(successful & (rng.random(n) < 0.002))
+    opened = created[disputed] + rng.integers(3 * DAY, 40 * DAY, len(disputed))
+    keep = opened < (end_day + 1) * DAY
+    disputed, opened = disputed[keep], opened[keep]
+    dispute_status = rng.choice(
+        np.array(["warning_needs_response", "needs_response", "under_review", "lost", "won"], dtype=object),
+        len(disputed),
+    )
+    disputes = pd.DataFrame(
+        {
+            "id": [f"dp_{i:024d}" for i in range(len(disputed))],
+            "object": "dispute",
+            "charge": ids[disputed],
+            "created": opened,
+            "amount": amount[disputed],
+            "currency": currency[disputed],
+            "status": dispute_status,
+        }
+    )
+
+    # One payout a day per currency, arriving two days later; 5% late, 1% failed.
+    rows, events = [], []
+    for day in range(end_day - history_days + 1, end_day + 1):
+        for cur in ("usd", "eur"):
+            arrival = (day + 2) * DAY
+            r = rng.random()
+            late = int(rng.integers(2, 5)) if r < 0.05 else 0
+            paid_at = arrival + late * DAY + int(rng.integers(0, DAY // 2))
+            export = (end_day + 1) * DAY
+            status = "failed" if r > 0.99 else "paid" if paid_at < export else "in_transit"
+            pid = f"po_{day:08d}{cur}"
+            rows.append(
+                {
+                    "id": pid,
+                    "object": "payout",
+                    "created": (day + 1) * DAY + 3_600,
+                    "arrival_date": arrival,
+                    "amount": 100_000,
+                    "currency": cur,
+                    "status": status,
+                }
+            )
+            if status == "paid":
+                events.append(
+                    {
+                        "id": f"evt_{day:08d}{cur}",
+                        "object": "event",
+                        "type": "payout.paid",
+                        "created": paid_at,
+                        "data": {"object": {"id": pid, "object": "payout"}},
+                    }
+                )
+    return {
+        "charges": charges,
+        "payouts": pd.DataFrame(rows),
+        "disputes": disputes,
+        "events": pd.DataFrame(events),
+    }
+
+
+def charges_frame(columns: dict[str, np.ndarray], dtype: str) -> pd.DataFrame:
+    """The charges DataFrame with its string columns held as ``dtype``."""
+    frame: dict[str, Any] = {}
+    for name, values in columns.items():
+        if values.dtype == object:
+            frame[name] = pd.Series(values, dtype=object if dtype == "object" else dtype)
+        else:
+            frame[name] = values
+    return pd.DataFrame(frame)
+
+
+# --------------------------------------------------------------------------- pandas
+
+
+def _decimals(currency: str) -> int:
+    return 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+
+
+def pandas_metrics(
+    charges: pd.DataFrame,
+    payouts: pd.DataFrame,
+    disputes: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: date,
+    window_days: int = 30,
+) -> dict[str, Any]:
+    """Every metric of METRICS.md §3, the pandas way."""
+    end_day = (as_of - EPOCH).days
+    start_day = end_day - window_days + 1
+    start, stop = start_day * DAY, (end_day + 1) * DAY
+
+    created = charges["created"]
+    in_window = (
+        (charges["status"] == "succeeded")
+        & charges["captured"]
+        & (created >= start)
+        & (created < stop)
+    )
+    s = charges.loc[in_window, ["created", "amount", "amount_refunded", "currency"]]
+    volume = s.groupby("currency", observed=True)["amount"].sum()
+    currency = str(volume.sort_index().idxmax()) if len(volume) else "usd"
+    s = s[s["currency"] == currency]
+
+    day = (s["created"].to_numpy() - start) // DAY
+    daily = s["amount"].groupby(day).sum().reindex(range(window_days), fill_value=0).to_numpy()
+    count = len(s)
+    revenue = int(daily.sum())
+    refunded = int(s["amount_refunded"].sum())
+    exp = _decimals(currency)
+
+    def money(minor: int) -> str:
+        return str(Decimal(minor).scaleb(-exp)) if exp else str(minor)
+
+    average = None
+    if count:
+        q, r = divmod(revenue, count)
+        average = q + (1 if 2 * r > count or (2 * r == count and q % 2) else 0)
+    volatility = float(daily.std(ddof=0) / daily.mean()) if revenue else None
+    half = window_days // 2
+    r1, r2 = int(daily[:half].sum()), int(daily[window_days - half :].sum())
+    growth = (r2 - r1) / r1 if r1 else None
+    if r1 == 0:
+        trend = "increasing" if r2 > 0 else "flat"
+    else:
+        trend = "increasing" if 20 * r2 > 21 * r1 else "declining" if 20 * r2 < 19 * r1 else "flat"
+
+    d = disputes
+    chargebacks = int(
+        (
+            (d["currency"] == currency)
+            & (d["created"] >= start)
+            & (d["created"] < stop)
+            & ~d["status"].str.startswith("warning_")
+        ).sum()
+    )
+
+    p = payouts[payouts["currency"] == currency]
+    arrival = p["arrival_date"] // DAY
+    p, arrival = p[(arrival >= start_day) & (arrival <= end_day)], arrival[(arrival >= start_day) & (arrival <= end_day)]
+    due = p["status"].isin(["paid", "failed"]) | (p["status"].isin(["pending", "in_transit"]) & (arrival < end_day))
+    paid = events[events["type"] == "payout.paid"]
+    paid_at = (
+        pd.Series(paid["created"].to_numpy(), index=paid["data"].map(lambda x: x["object"]["id"]).to_numpy())
+        .groupby(level=0)
+        .max()
+    )
+    paid_time = p["id"].map(paid_at)
+    on_time = due & (p["status"] == "paid") & (paid_time.isna() | (paid_time // DAY <= arrival + 1))
+    payouts_due, payouts_on_time = int(due.sum()), int(on_time.sum())
+
+    def r4(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    return {
+        "currency": currency,
+        "transaction_count": count,
+        "revenue_total": money(revenue),
+        "refunded_total": money(refunded),
+        "net_revenue": money(revenue - refunded),
+        "average_transaction_size": None if average is None else money(average),
+        "revenue_volatility": r4(volatility),
+        "chargeback_count": chargebacks,
+        "chargeback_ratio": r4(chargebacks / count) if count else None,
+        "payouts_due": payouts_due,
+        "payouts_on_time": payouts_on_time,
+        "payout_reliability": r4(payouts_on_time / payouts_due) if payouts_due else None,
+        "revenue_growth": r4(growth),
+        "revenue_trend": trend,
+    }
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def vaultra_report(frames: dict[str, pd.DataFrame], as_of: date) -> vaultra.Report:
+    return vaultra.score(
+        frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of=as_of
+    )
+
+
+def check_agreement(frames: dict[str, pd.DataFrame], as_of: date) -> None:
+    ours = vaultra_report(frames, as_of).to_dict()
+    theirs = pandas_metrics(frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of)
+    assert ours["currency"] == theirs.pop("currency"), (ours["currency"], theirs)
+    for key, value in theirs.items():
+        mine = ours["metrics"][key]
+        if isinstance(value, float):
+            # pandas rounds a float; vaultra rounds the exact value: at most one unit apart.
+            assert mine is not None and abs(mine - value) <= 1.5e-4, (key, mine, value)
+        else:
+            assert mine == value, (key, mine, value)
+
+
+def best_of(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, dict[str, list[float]]]:
+    """Wall-clock and CPU time (of this thread: vaultra computes on the calling thread with
+    the GIL released) of each run, alternating the runs so both see the same machine."""
+    times: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            gc.collect()
+            c0, t0 = time.thread_time(), time.perf_counter()
+            run()
+            t1, c1 = time.perf_counter(), time.thread_time()
+            times[name]["wall"].append(t1 - t0)
+            times[name]["cpu"].append(c1 - c0)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--charges", type=int, default=1_000_000)
+    parser.add_argument("--history-days", type=int, default=90)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--dtypes", default="str,object,category,pyarrow")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    as_of = date(2026, 11, 27)
+    t0 = time.perf_counter()
+    data = make_frames(args.charges, as_of, args.history_days, args.seed)
+    print(f"built {args.charges:,} charges in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    try:
+        import pyarrow
+
+        arrow = f"pyarrow {pyarrow.__version__}"
+    except ImportError:
+        arrow = "no pyarrow"
+    print(
+        f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}, "
+        f"{arrow}, vaultra {vaultra.__version__}; {platform.machine()}, best of {args.repeat}\n"
+    )
+    print("| string dtype | pandas wall (ms) | vaultra wall (ms) | speed-up | pandas CPU (ms) | vaultra CPU (ms) | speed-up (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    results = []
+    prepared_rows: list[str] = []
+    for dtype in [d.strip() for d in args.dtypes.split(",") if d.strip()]:
+        if dtype == "pyarrow":
+            dtype = "string[pyarrow]"
+            if arrow == "no pyarrow":
+                continue
+        frames = {**{k: v for k, v in data.items() if k != "charges"}, "charges": charges_frame(data["charges"], dtype)}
+        check_agreement(frames, as_of)
+        prepared = vaultra.payment_data(frames["charges"], frames["payouts"], frames["disputes"], frames["events"])
+        times = best_of(
+            args.repeat,
+            {
+                "pandas": lambda: pandas_metrics(
+                    frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of
+                ),
+                "vaultra": lambda: vaultra_report(frames, as_of),
+                "vaultra_prepared": lambda: vaultra.score(prepared, as_of=as_of),
+            },
+        )
+        best = {k: {c: min(v[c]) * 1e3 for c in ("wall", "cpu")} for k, v in times.items()}
+        p, v, prep = best["pandas"], best["vaultra"], best["vaultra_prepared"]
+        prepared_rows.append(
+            f"| {dtype} | {p['wall']:.1f} | {prep['wall']:.1f} | {p['wall'] / prep['wall']:.1f}x |"
+        )
+        label = f"{dtype} ({frames['charges']['status'].dtype!r})" if dtype == "str" else dtype
+        print(
+            f"| {label} | {p['wall']:.1f} | {v['wall']:.1f} | {p['wall'] / v['wall']:.1f}x "
+            f"| {p['cpu']:.1f} | {v['cpu']:.1f} | {p['cpu'] / v['cpu']:.1f}x |",
+            flush=True,
+        )
+        results.append(
+            {
+                "dtype": dtype,
+                "best_ms": best,
+                "median_ms": {
+                    k: {c: statistics.median(v[c]) * 1e3 for c in ("wall", "cpu")} for k, v in times.items()
+                },
+                "runs_s": times,
+            }
+        )
+        del frames, prepared
+    print(
+        "\nScoring a PaymentData built once (`vaultra.payment_data(...)`, then `vaultra.score(data, ...)`:"
+        "\nthe metric pass, score and recommendations only, as when one frame is scored over many windows):\n"
+    )
+    print("| string dtype | pandas wall (ms) | vaultra score only (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for row in prepared_rows:
+        print(row)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"charges": args.charges, "repeat": args.repeat, "results": results}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,393 @@
+//! `PaymentData`: the payment data of one business, filled from Stripe objects (dicts),
+//! from columns (the DataFrame fast path) or from an export folder.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use numpy::PyReadonlyArray1;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use vaultra_core::domain::stripe::{Kind, Normalized};
+use vaultra_core::domain::{ChargeColumns, PaymentData};
+
+use crate::columns::{self, StrColumn};
+use crate::errors::{CoreError, to_py_err};
+use crate::objects;
+
+/// The payment data of one business: charges (held column by column), payouts, disputes
+/// and payout-paid times.
+///
+/// Build it with ``vaultra.load_export(path)`` or let ``vaultra.score`` build one from
+/// lists of Stripe objects or DataFrames. Objects added from dicts or an export folder are
+/// de-duplicated by Stripe id (a later object replaces an earlier one with the same id, as
+/// the ``vaultra`` command does); DataFrame rows are taken as they are.
+#[pyclass(module = "vaultra._vaultra", name = "PaymentData")]
+#[derive(Debug, Default)]
+pub struct PyPaymentData {
+    pub(crate) data: PaymentData,
+    charge_index: HashMap<String, usize>,
+    payout_index: HashMap<String, usize>,
+    dispute_index: HashMap<String, usize>,
+}
+
+/// Why the string columns could not be prepared.
+enum Prepare {
+    Py(PyErr),
+    Row(columns::RowError),
+}
+
+impl From<PyErr> for Prepare {
+    fn from(e: PyErr) -> Self {
+        Self::Py(e)
+    }
+}
+
+impl From<columns::RowError> for Prepare {
+    fn from(e: columns::RowError) -> Self {
+        Self::Row(e)
+    }
+}
+
+fn kind_of(name: &str) -> PyResult<Kind> {
+    Ok(match name {
+        "charge" => Kind::Charge,
+        "payout" => Kind::Payout,
+        "dispute" => Kind::Dispute,
+        "event" => Kind::Event,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown object kind `{other}` (expected charge, payout, dispute or event)"
+            )));
+        }
+    })
+}
+
+fn default_source(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Charge => "charges",
+        Kind::Payout => "payouts",
+        Kind::Dispute => "disputes",
+        Kind::Event => "events",
+    }
+}
+
+impl PyPaymentData {
+    /// Normalizes and adds one object read from Python; errors name object `index` (through
+    /// `describe`, or as `source[index]`) and, when it has one, its id.
+    #[allow(clippy::too_many_arguments)]
+    fn add_read(
+        &mut self,
+        py: Python<'_>,
+        kind: Kind,
+        read: Result<vaultra_core::domain::stripe::StripeObject, objects::FieldProblem>,
+        id: impl FnOnce() -> Option<String>,
+        index: usize,
+        source: &str,
+        describe: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let located = |e: vaultra_core::Error| -> PyErr {
+            let context = match describe {
+                Some(f) => match f.call1((index,)).and_then(|c| c.str()) {
+                    Ok(c) => c.to_string(),
+                    Err(err) => return err,
+                },
+                None => format!("{source}[{index}]"),
+            };
+            to_py_err(py, e.in_context(context))
+        };
+        let object = match read {
+            Ok(o) => o,
+            Err((field, reason)) => {
+                // Name the object by its id when it has a readable one.
+                let mut e = vaultra_core::Error::invalid(field, reason);
+                if let Some(id) = id() {
+                    e = e.in_context(format!("{} {id}", kind.tag()));
+                }
+                return Err(located(e));
+            }
+        };
+        if let Some(n) = object.normalize(kind).map_err(located)? {
+            self.add(n).map_err(located)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one normalized object, replacing an earlier one with the same id.
+    fn add(&mut self, object: Normalized) -> Result<(), vaultra_core::Error> {
+        match object {
+            Normalized::Charge(c) => match self.charge_index.get(&c.id) {
+                Some(&i) => self
+                    .data
+                    .charges
+                    .replace(i, &c)
+                    .map_err(|e| e.in_context(format!("charge {}", c.id))),
+                None => {
+                    let i = self.data.charges.len();
+                    self.data.add_charge(&c)?;
+                    self.charge_index.insert(c.id, i);
+                    Ok(())
+                }
+            },
+            Normalized::Payout(p) => {
+                match self.payout_index.get(&p.id) {
+                    Some(&i) => self.data.payouts[i] = p,
+                    None => {
+                        self.payout_index
+                            .insert(p.id.clone(), self.data.payouts.len());
+                        self.data.add_payout(p);
+                    }
+                }
+                Ok(())
+            }
+            Normalized::Dispute(d) => {
+                match self.dispute_index.get(&d.id) {
+                    Some(&i) => self.data.disputes[i] = d,
+                    None => {
+                        self.dispute_index
+                            .insert(d.id.clone(), self.data.disputes.len());
+                        self.data.add_dispute(d);
+                    }
+                }
+                Ok(())
+            }
+            Normalized::PayoutPaid(e) => {
+                self.data.add_payout_paid(&e);
+                Ok(())
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl PyPaymentData {
+    /// Empty payment data.
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds Stripe objects of one kind (``"charge"``, ``"payout"``, ``"dispute"`` or
+    /// ``"event"``) given as a list of dicts.
+    ///
+    /// Objects whose ``object`` tag names another type, and events other than
+    /// ``payout.paid``, are skipped, as in an export folder. ``source`` names the list in
+    /// error messages (``charges[3]: charge ch_9: field `amount`: missing``); ``describe(i)``,
+    /// when given, names object ``i`` instead.
+    #[pyo3(signature = (kind, objects, source = None, describe = None))]
+    fn add_objects(
+        &mut self,
+        py: Python<'_>,
+        kind: &str,
+        objects: &Bound<'_, PyList>,
+        source: Option<&str>,
+        describe: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let kind = kind_of(kind)?;
+        let source = source.unwrap_or(default_source(kind));
+        for (i, item) in objects.iter().enumerate() {
+            let read = objects::read(&item, "")?;
+            self.add_read(
+                py,
+                kind,
+                read,
+                || objects::read_id(&item),
+                i,
+                source,
+                describe,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Adds Stripe objects of one kind given as a table: ``columns[j]`` holds field
+    /// ``names[j]`` of every row, as a NumPy object array (``None``, NaN, ``pandas.NA`` and
+    /// ``NaT`` mean the field is not given).
+    ///
+    /// This is how payouts, disputes and events DataFrames are read: the same checks as
+    /// for dicts, without building a dict per row.
+    #[pyo3(signature = (kind, names, columns, source = None, describe = None))]
+    fn add_object_columns(
+        &mut self,
+        py: Python<'_>,
+        kind: &str,
+        names: Vec<String>,
+        columns: Vec<PyReadonlyArray1<'_, Py<PyAny>>>,
+        source: Option<&str>,
+        describe: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let kind = kind_of(kind)?;
+        let source = source.unwrap_or(default_source(kind));
+        if names.len() != columns.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} names for {} columns",
+                names.len(),
+                columns.len()
+            )));
+        }
+        let slices = columns
+            .iter()
+            .zip(&names)
+            .map(|(c, name)| columns::slice(c, name))
+            .collect::<PyResult<Vec<_>>>()?;
+        let rows = slices.first().map_or(0, |c| c.len());
+        for (c, name) in slices.iter().zip(&names) {
+            columns::check_len(rows, c.len(), name)?;
+        }
+        let id_at = names.iter().position(|n| n == "id");
+        for row in 0..rows {
+            let src = objects::Source::Row {
+                names: &names,
+                columns: &slices,
+                row,
+            };
+            let read = objects::read_source(py, &src, "")?;
+            let id = || slices[id_at?][row].extract::<String>(py).ok();
+            self.add_read(py, kind, read, id, row, source, describe)?;
+        }
+        Ok(())
+    }
+
+    /// Adds charges given column by column: the fast path for DataFrames.
+    ///
+    /// ``created``, ``amount`` and ``amount_refunded`` are contiguous ``int64`` arrays;
+    /// ``captured`` a ``bool`` array or ``None`` (all captured). ``currency``, ``status``
+    /// and ``object`` are string columns in one of three encodings:
+    /// ``("codes", codes, values)`` (integer codes into ``values``, ``-1`` for null),
+    /// ``("arrow", [(offsets, data, validity, offset, length), ...])`` (Arrow string
+    /// chunks as arrays), or ``("object", array)`` (a NumPy object array of ``str``).
+    /// Rows whose ``object`` is set and is not ``"charge"`` are skipped. ``describe(i)``
+    /// names row ``i`` in error messages. The GIL is released while the columns are read.
+    #[pyo3(signature = (created, amount, amount_refunded, currency, status, captured = None, object = None, describe = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_charge_columns(
+        &mut self,
+        py: Python<'_>,
+        created: PyReadonlyArray1<'_, i64>,
+        amount: PyReadonlyArray1<'_, i64>,
+        amount_refunded: PyReadonlyArray1<'_, i64>,
+        currency: &Bound<'_, PyAny>,
+        status: &Bound<'_, PyAny>,
+        captured: Option<PyReadonlyArray1<'_, bool>>,
+        object: Option<&Bound<'_, PyAny>>,
+        describe: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let created = columns::slice(&created, "created")?;
+        let amount = columns::slice(&amount, "amount")?;
+        let refunded = columns::slice(&amount_refunded, "amount_refunded")?;
+        let captured = match &captured {
+            Some(c) => Some(columns::slice(c, "captured")?),
+            None => None,
+        };
+        let n = created.len();
+        columns::check_len(n, amount.len(), "amount")?;
+        columns::check_len(n, refunded.len(), "amount_refunded")?;
+        if let Some(c) = captured {
+            columns::check_len(n, c.len(), "captured")?;
+        }
+        let currency = StrColumn::extract(currency, "currency")?;
+        let status = StrColumn::extract(status, "status")?;
+        let object = object
+            .map(|o| StrColumn::extract(o, "object"))
+            .transpose()?;
+        columns::check_len(n, currency.rows(), "currency")?;
+        columns::check_len(n, status.rows(), "status")?;
+        if let Some(o) = &object {
+            columns::check_len(n, o.rows(), "object")?;
+        }
+
+        let fail = |py: Python<'_>, e: columns::RowError| -> PyResult<PyErr> {
+            let context = match describe {
+                Some(f) => f.call1((e.row,))?.str()?.to_string(),
+                None => format!("charges row {}", e.row),
+            };
+            Ok(to_py_err(py, e.error.in_context(context)))
+        };
+        let views = (|| {
+            Ok(columns::ChargeInputs {
+                created,
+                amount,
+                refunded,
+                captured,
+                currency: currency.prepare(py, "currency")??,
+                status: status.prepare(py, "status")??,
+                object: match &object {
+                    Some(o) => Some(o.prepare(py, "object")??),
+                    None => None,
+                },
+            })
+        })();
+        let inputs = match views {
+            Ok(inputs) => inputs,
+            Err(Prepare::Py(e)) => return Err(e),
+            Err(Prepare::Row(e)) => return Err(fail(py, e)?),
+        };
+        let charges = &mut self.data.charges;
+        if charges.is_empty() {
+            *charges = ChargeColumns::with_capacity(n);
+        }
+        match py.detach(|| columns::push_charges(charges, inputs)) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(fail(py, e)?),
+        }
+    }
+
+    /// Number of charges held (successful or not).
+    #[getter]
+    fn charge_count(&self) -> usize {
+        self.data.charges.len()
+    }
+
+    /// Number of payouts held.
+    #[getter]
+    fn payout_count(&self) -> usize {
+        self.data.payouts.len()
+    }
+
+    /// Number of disputes held.
+    #[getter]
+    fn dispute_count(&self) -> usize {
+        self.data.disputes.len()
+    }
+
+    /// Number of payouts with a known paid time (from ``payout.paid`` events).
+    #[getter]
+    fn paid_payout_count(&self) -> usize {
+        self.data.paid_at.len()
+    }
+
+    /// Currencies seen on successful charges, in order of first appearance.
+    #[getter]
+    fn currencies(&self) -> Vec<String> {
+        self.data
+            .charges
+            .currencies()
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<PaymentData: {} charges, {} payouts, {} disputes, {} paid times>",
+            self.data.charges.len(),
+            self.data.payouts.len(),
+            self.data.disputes.len(),
+            self.data.paid_at.len()
+        )
+    }
+}
+
+/// Reads a Stripe export folder (``charges.json``, ``payouts.json``, ``disputes.json``,
+/// ``events.json``; each a JSON array or a Stripe list object; a missing file is empty),
+/// streaming it with the GIL released. Objects repeated across pages are counted once.
+#[pyfunction]
+pub fn load_export(py: Python<'_>, path: PathBuf) -> PyResult<PyPaymentData> {
+    let data = py
+        .detach(|| vaultra_adapters::files::load_export(&path))
+        .map_err(|e| CoreError(vaultra_core::Error::from(e)))?;
+    Ok(PyPaymentData {
+        data,
+        ..PyPaymentData::default()
+    })
+}
