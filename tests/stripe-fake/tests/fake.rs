@@ -25,13 +25,20 @@ struct Reply {
     body: Value,
 }
 
+/// A plain HTTP client. The workspace builds reqwest with rustls but no default crypto
+/// provider (the Stripe adapter picks ring), so install ring before building one.
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 async fn get_with(
     fake: &FakeStripe,
     key: Option<&str>,
     path_and_query: &str,
     account: Option<&str>,
 ) -> Reply {
-    let mut req = reqwest::Client::new().get(format!("{}{}", fake.api_base(), path_and_query));
+    let mut req = client().get(format!("{}{}", fake.api_base(), path_and_query));
     if let Some(key) = key {
         req = req.bearer_auth(key);
     }
@@ -323,7 +330,7 @@ async fn a_bad_or_missing_key_is_401_in_stripes_words() {
     );
 
     // Basic auth with the key as the user, as Stripe accepts.
-    let basic = reqwest::Client::new()
+    let basic = client()
         .get(format!("{}v1/charges", fake.url()))
         .basic_auth(fake.secret_key(), Some(""))
         .send()
@@ -527,7 +534,7 @@ async fn injected_faults_are_served_then_cleared() {
 }
 
 async fn oauth(fake: &FakeStripe, path: &str, key: Option<&str>, form: &[(&str, &str)]) -> Reply {
-    let mut req = reqwest::Client::new()
+    let mut req = client()
         .post(format!("{}{path}", fake.api_base()))
         .header("Idempotency-Key", "idem-1")
         .form(form);
