@@ -1,15 +1,15 @@
 //! `PaymentData`: the payment data of one business, filled from Stripe objects (dicts),
 //! from columns (the DataFrame fast path) or from an export folder.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
+use vaultra_adapters::files::Loader;
+use vaultra_core::domain::ChargeColumns;
 use vaultra_core::domain::stripe::{Kind, Normalized};
-use vaultra_core::domain::{ChargeColumns, PaymentData};
 
 use crate::columns::{self, StrColumn};
 use crate::errors::{CoreError, to_py_err};
@@ -25,10 +25,8 @@ use crate::objects;
 #[pyclass(module = "vaultra._vaultra", name = "PaymentData")]
 #[derive(Debug, Default)]
 pub struct PyPaymentData {
-    pub(crate) data: PaymentData,
-    charge_index: HashMap<String, usize>,
-    payout_index: HashMap<String, usize>,
-    dispute_index: HashMap<String, usize>,
+    /// The data, with the by-id de-duplication every ingestion path shares.
+    pub(crate) loader: Loader,
 }
 
 /// Why the string columns could not be prepared.
@@ -115,47 +113,7 @@ impl PyPaymentData {
 
     /// Adds one normalized object, replacing an earlier one with the same id.
     fn add(&mut self, object: Normalized) -> Result<(), vaultra_core::Error> {
-        match object {
-            Normalized::Charge(c) => match self.charge_index.get(&c.id) {
-                Some(&i) => self
-                    .data
-                    .charges
-                    .replace(i, &c)
-                    .map_err(|e| e.in_context(format!("charge {}", c.id))),
-                None => {
-                    let i = self.data.charges.len();
-                    self.data.add_charge(&c)?;
-                    self.charge_index.insert(c.id, i);
-                    Ok(())
-                }
-            },
-            Normalized::Payout(p) => {
-                match self.payout_index.get(&p.id) {
-                    Some(&i) => self.data.payouts[i] = p,
-                    None => {
-                        self.payout_index
-                            .insert(p.id.clone(), self.data.payouts.len());
-                        self.data.add_payout(p);
-                    }
-                }
-                Ok(())
-            }
-            Normalized::Dispute(d) => {
-                match self.dispute_index.get(&d.id) {
-                    Some(&i) => self.data.disputes[i] = d,
-                    None => {
-                        self.dispute_index
-                            .insert(d.id.clone(), self.data.disputes.len());
-                        self.data.add_dispute(d);
-                    }
-                }
-                Ok(())
-            }
-            Normalized::PayoutPaid(e) => {
-                self.data.add_payout_paid(&e);
-                Ok(())
-            }
-        }
+        self.loader.add_object(object)
     }
 }
 
@@ -322,7 +280,7 @@ impl PyPaymentData {
             Err(Prepare::Py(e)) => return Err(e),
             Err(Prepare::Row(e)) => return Err(fail(py, e)?),
         };
-        let charges = &mut self.data.charges;
+        let charges = &mut self.loader.data_mut().charges;
         if charges.is_empty() {
             *charges = ChargeColumns::with_capacity(n);
         }
@@ -335,31 +293,32 @@ impl PyPaymentData {
     /// Number of charges held (successful or not).
     #[getter]
     fn charge_count(&self) -> usize {
-        self.data.charges.len()
+        self.loader.data().charges.len()
     }
 
     /// Number of payouts held.
     #[getter]
     fn payout_count(&self) -> usize {
-        self.data.payouts.len()
+        self.loader.data().payouts.len()
     }
 
     /// Number of disputes held.
     #[getter]
     fn dispute_count(&self) -> usize {
-        self.data.disputes.len()
+        self.loader.data().disputes.len()
     }
 
     /// Number of payouts with a known paid time (from ``payout.paid`` events).
     #[getter]
     fn paid_payout_count(&self) -> usize {
-        self.data.paid_at.len()
+        self.loader.data().paid_at.len()
     }
 
     /// Currencies seen on successful charges, in order of first appearance.
     #[getter]
     fn currencies(&self) -> Vec<String> {
-        self.data
+        self.loader
+            .data()
             .charges
             .currencies()
             .iter()
@@ -370,10 +329,10 @@ impl PyPaymentData {
     fn __repr__(&self) -> String {
         format!(
             "<PaymentData: {} charges, {} payouts, {} disputes, {} paid times>",
-            self.data.charges.len(),
-            self.data.payouts.len(),
-            self.data.disputes.len(),
-            self.data.paid_at.len()
+            self.loader.data().charges.len(),
+            self.loader.data().payouts.len(),
+            self.loader.data().disputes.len(),
+            self.loader.data().paid_at.len()
         )
     }
 }
@@ -383,11 +342,8 @@ impl PyPaymentData {
 /// streaming it with the GIL released. Objects repeated across pages are counted once.
 #[pyfunction]
 pub fn load_export(py: Python<'_>, path: PathBuf) -> PyResult<PyPaymentData> {
-    let data = py
-        .detach(|| vaultra_adapters::files::load_export(&path))
+    let mut loader = Loader::default();
+    py.detach(|| loader.read_folder(&path))
         .map_err(|e| CoreError(vaultra_core::Error::from(e)))?;
-    Ok(PyPaymentData {
-        data,
-        ..PyPaymentData::default()
-    })
+    Ok(PyPaymentData { loader })
 }

@@ -174,7 +174,7 @@ pub fn assess(
         window_days,
         currency,
     };
-    let payments = &data.data;
+    let payments = data.loader.data();
     let policy = &policy.policy;
     let report = py
         .detach(|| core_assess(payments, &options, policy))

@@ -240,7 +240,7 @@ impl Sink for Loader {
         object: Normalized,
         _raw: Option<serde_json::Value>,
     ) -> Result<(), vaultra_core::Error> {
-        Loader::add(self, object)
+        self.add_object(object)
     }
 }
 
@@ -261,12 +261,30 @@ impl Loader {
         read_into(reader, kind, name, self)
     }
 
+    /// Streams every file of an export folder (see [`load_export`]) into this loader.
+    pub fn read_folder(&mut self, dir: impl AsRef<Path>) -> Result<(), FilesError> {
+        read_folder(dir.as_ref(), self)
+    }
+
+    /// The data read so far.
+    pub fn data(&self) -> &PaymentData {
+        &self.data
+    }
+
+    /// The data read so far, for adding objects that need no de-duplication (e.g. rows
+    /// already unique by construction); objects added here are not indexed by id.
+    pub fn data_mut(&mut self) -> &mut PaymentData {
+        &mut self.data
+    }
+
     /// The data read so far.
     pub fn finish(self) -> PaymentData {
         self.data
     }
 
-    fn add(&mut self, object: Normalized) -> Result<(), vaultra_core::Error> {
+    /// Adds one normalized object from any source, replacing an earlier object with the
+    /// same Stripe id (the newer state), as a store's upsert does.
+    pub fn add_object(&mut self, object: Normalized) -> Result<(), vaultra_core::Error> {
         match object {
             Normalized::Charge(c) => match self.charge_index.get(&c.id) {
                 Some(&i) => self
