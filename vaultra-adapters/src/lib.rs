@@ -14,6 +14,8 @@
 
 #[cfg(feature = "files")]
 pub mod files;
+#[cfg(feature = "jobs")]
+pub mod jobs;
 pub mod local;
 #[cfg(feature = "postgres")]
 pub mod postgres;

@@ -49,6 +49,76 @@ pub enum Command {
     /// STRIPE_CONNECT_BASE).
     #[command(subcommand)]
     Stripe(StripeCommand),
+    /// Run the scheduled jobs once, in this process.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Run the job schedules and workers until stopped (SIGTERM or Ctrl-C finishes or
+    /// releases the tasks in hand).
+    Worker(WorkerArgs),
+    /// Try Vaultra with nothing set up: a demo business with synthetic Stripe data,
+    /// synced, scored and advised by the real jobs, in the default SQLite file.
+    Demo(DemoArgs),
+}
+
+/// `vaultra jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run jobs for their current schedule slot (all five if none is named):
+    /// stripe_sync, compute_metrics, compute_readiness, generate_recommendations,
+    /// send_notification_digest. A slot already run is not run again.
+    Run(JobsRunArgs),
+}
+
+/// Arguments of `vaultra jobs run`.
+#[derive(Debug, Args)]
+pub struct JobsRunArgs {
+    /// The jobs to run, in the order given (default: all, in dependency order).
+    #[arg(value_name = "JOB")]
+    pub jobs: Vec<String>,
+    /// Run even if the current slot already ran, as a one-off slot at this second.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Arguments of `vaultra worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Tasks run at once by this process.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Only work the queue; leave the schedules to other processes.
+    #[arg(long)]
+    pub no_schedule: bool,
+    /// This worker's name in the queue (default: vaultra-PID); unique per process.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seconds between heartbeats; a worker silent for three is presumed dead and its
+    /// tasks go to another.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub heartbeat_secs: u64,
+    /// Seconds a shutdown waits for the tasks in hand before releasing them.
+    #[arg(long, default_value_t = 30)]
+    pub grace_secs: u64,
+    /// Enqueue the current slot of every job at start (as if each schedule fired now).
+    #[arg(long)]
+    pub kick: bool,
+    /// Stop once the queue is empty (with --kick: run one round of every job and exit).
+    #[arg(long)]
+    pub until_idle: bool,
+}
+
+/// Arguments of `vaultra demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the synthetic merchant: the same seed gives the same business.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// `vaultra stripe …`
@@ -59,6 +129,21 @@ pub enum StripeCommand {
     /// Sync a business's Stripe account: a 90-day backfill the first time, then only
     /// what changed.
     Sync(StripeSyncArgs),
+    /// Handle one webhook delivery (body on stdin): verify it with
+    /// STRIPE_WEBHOOK_SECRET, record it once, apply it; prints the outcome as JSON.
+    Webhook(StripeWebhookArgs),
+}
+
+/// Arguments of `vaultra stripe webhook`.
+#[derive(Debug, Args)]
+pub struct StripeWebhookArgs {
+    /// The delivery's `Stripe-Signature` header (`t=…,v1=…`).
+    #[arg(long, value_name = "HEADER")]
+    pub signature: String,
+    /// Read the body from this file instead of stdin (byte for byte: the signature
+    /// covers the exact bytes).
+    #[arg(long, value_name = "FILE")]
+    pub payload: Option<PathBuf>,
 }
 
 /// Arguments of `vaultra stripe link`.

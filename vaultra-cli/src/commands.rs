@@ -24,6 +24,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             crate::store::block_on(crate::store::report(&url, args, &SystemClock))
         }
         Command::Stripe(cmd) => crate::store::block_on(crate::stripe::run(&url, cmd)),
+        Command::Jobs(crate::cli::JobsCommand::Run(args)) => {
+            crate::store::block_on(crate::jobs::run_jobs(&url, args))
+        }
+        Command::Worker(args) => crate::store::block_on(crate::jobs::worker(&url, args)),
+        Command::Demo(args) => crate::store::block_on(crate::demo::demo(&url, args)),
         Command::Score(args) => score(args, &SystemClock),
         Command::Generate(args) => generate(args, &SystemClock),
         Command::Policy(args) => {

@@ -14,6 +14,9 @@ pub enum CliError {
     /// The core refused the input.
     #[error(transparent)]
     Core(#[from] vaultra_core::Error),
+    /// The command ran, but part of its work failed (details were printed).
+    #[error("{0}")]
+    Failed(String),
     /// Writing output or files failed.
     #[error("{context}: {source}")]
     Io {

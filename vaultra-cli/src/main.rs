@@ -6,7 +6,9 @@
 
 mod cli;
 mod commands;
+mod demo;
 mod error;
+mod jobs;
 mod store;
 mod stripe;
 

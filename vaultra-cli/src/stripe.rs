@@ -1,19 +1,23 @@
-//! `vaultra stripe link|sync`: connected Stripe accounts and their sync.
+//! `vaultra stripe link|sync|webhook`: connected Stripe accounts, their sync, and
+//! webhook deliveries handed over by hand (a replay tool, and the way the Python proof
+//! drives the webhook service end to end).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use vaultra_adapters::local::SystemClock;
+use vaultra_adapters::stripe::webhook::Secret;
 use vaultra_adapters::stripe::{
     DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, StripeConfig, StripeSource, TokioSleeper,
 };
 use vaultra_core::domain::{ConnectionStatus, Provider};
 use vaultra_core::ports::{IngestStats, SourceError, Stream};
 use vaultra_core::services::stripe_sync::{StripeSync, SyncMode, SyncObserver};
+use vaultra_core::services::stripe_webhook::StripeWebhooks;
 
-use crate::cli::{StripeCommand, StripeLinkArgs, StripeSyncArgs};
+use crate::cli::{StripeCommand, StripeLinkArgs, StripeSyncArgs, StripeWebhookArgs};
 use crate::commands::write_stdout;
 use crate::error::CliError;
 use crate::store::{business_id, open};
@@ -23,6 +27,7 @@ pub async fn run(url: &str, cmd: StripeCommand) -> Result<(), CliError> {
     match cmd {
         StripeCommand::Link(args) => link(url, args).await,
         StripeCommand::Sync(args) => sync(url, args).await,
+        StripeCommand::Webhook(args) => webhook(url, args).await,
     }
 }
 
@@ -33,7 +38,7 @@ fn setting(name: &str) -> Option<String> {
 
 /// The Stripe settings: STRIPE_SECRET_KEY (required), STRIPE_API_BASE,
 /// STRIPE_CONNECT_BASE, STRIPE_CLIENT_ID.
-fn config() -> Result<StripeConfig, CliError> {
+pub(crate) fn config() -> Result<StripeConfig, CliError> {
     let key = setting("STRIPE_SECRET_KEY").ok_or_else(|| {
         CliError::Usage(
             "STRIPE_SECRET_KEY is not set: put the platform secret key (sk_…) in the \
@@ -157,4 +162,44 @@ async fn sync(url: &str, args: StripeSyncArgs) -> Result<(), CliError> {
     }
     observer.bar.finish_and_clear();
     write_stdout(&out)
+}
+
+/// `vaultra stripe webhook`: one delivery through the webhook service.
+async fn webhook(url: &str, args: StripeWebhookArgs) -> Result<(), CliError> {
+    let secrets = setting("STRIPE_WEBHOOK_SECRET")
+        .map(|list| Secret::parse_list(&list))
+        .unwrap_or_default();
+    if secrets.is_empty() {
+        return Err(CliError::Usage(
+            "STRIPE_WEBHOOK_SECRET is not set: put the endpoint's signing secret (whsec_…; \
+             several separated by commas during a rotation) in the environment or in .env"
+                .into(),
+        ));
+    }
+    let payload = match &args.payload {
+        Some(path) => std::fs::read(path).map_err(|source| CliError::Io {
+            context: format!("reading {}", path.display()),
+            source,
+        })?,
+        None => {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .map_err(|source| CliError::Io {
+                    context: "reading the payload from stdin".into(),
+                    source,
+                })?;
+            body
+        }
+    };
+    // Verification needs only the signing secrets; the API key is not used.
+    let mut config = StripeConfig::new(setting("STRIPE_SECRET_KEY").unwrap_or_default());
+    config.webhook_secrets = secrets;
+    let source = StripeSource::new(config).map_err(vaultra_core::Error::from)?;
+    let store = open(url).await?;
+    let service = StripeWebhooks::new(Arc::new(source), store, Arc::new(SystemClock));
+    let outcome = service.handle_webhook(&payload, &args.signature).await?;
+    let line = serde_json::to_string(&outcome)
+        .map_err(|e| vaultra_core::Error::Internal(format!("cannot encode the outcome: {e}")))?;
+    write_stdout(&format!("{line}\n"))
 }

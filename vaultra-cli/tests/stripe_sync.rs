@@ -825,3 +825,46 @@ async fn cli_sync_killed_midway_then_rerun_loses_and_duplicates_nothing() {
     ]);
     assert_eq!(report, score);
 }
+
+/// `Retry-After` from a real HTTP answer (the fake's 429) reaches the sync: the adapter
+/// surfaces it (async-stripe's own client would drop the header) and the backoff waits
+/// at least that long.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_from_the_wire_is_surfaced_and_honoured() {
+    let (env, _db) = setup(Profile::Steady, 17).await;
+    env.fake.inject_on(
+        "/v1/charges",
+        Fault::RateLimited {
+            retry_after_secs: 4,
+        },
+        1,
+    );
+    let err = env
+        .source()
+        .fetch_page(
+            ACCOUNT,
+            &PageQuery::first(vaultra_core::ports::Stream::Charges, 10),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, SourceErrorKind::RateLimited);
+    assert_eq!(err.status, Some(429));
+    assert_eq!(err.retry_after, Some(std::time::Duration::from_secs(4)));
+
+    env.fake.inject_on(
+        "/v1/charges",
+        Fault::RateLimited {
+            retry_after_secs: 9,
+        },
+        1,
+    );
+    let report = env
+        .default_service()
+        .sync(&env.account, false, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(report.retries, 1);
+    // The first retry's own backoff is at most 500 ms: 9 s can only be the header.
+    assert_eq!(env.sleeper.slept(), [std::time::Duration::from_secs(9)]);
+    assert_eq!(env.report().await, env.score());
+}

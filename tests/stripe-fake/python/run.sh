@@ -2,7 +2,9 @@
 # Proof from outside, with Stripe's official Python package (pinned in requirements.txt):
 #  (a) it signs webhook deliveries that our Rust verifier must accept, and tampered,
 #      expired, wrong-secret and malformed ones it must reject;
-#  (b) its own client lists, pages, filters and retrieves from our fake Stripe server.
+#  (b) its own client lists, pages, filters and retrieves from our fake Stripe server;
+#  (c) deliveries it signs are handled end to end by `vaultra stripe webhook` (verified,
+#      recorded once, applied to a SQLite store).
 #
 # Creates (or reuses) a virtual environment under the cargo target directory, builds the
 # fake server and the verifier example, starts the server on a free port, runs pytest
@@ -28,11 +30,13 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
   -r "$here/requirements.txt" </dev/null
 
-echo "==> Building the fake server and the webhook verifier"
+echo "==> Building the fake server, the webhook verifier and the vaultra command"
 cargo build --quiet --locked -p vaultra-stripe-fake --bin vaultra-stripe-fake
 cargo build --quiet --locked -p vaultra-adapters --example verify_webhook
+cargo build --quiet --locked -p vaultra-cli --bin vaultra
 fake_bin="$target_dir/debug/vaultra-stripe-fake"
 verify_bin="$target_dir/debug/examples/verify_webhook"
+cli_bin="$target_dir/debug/vaultra"
 
 work="$(mktemp -d)"
 fake_pid=""
@@ -69,6 +73,7 @@ VAULTRA_STRIPE_FAKE="$(head -n 1 "$work/ready")"
 echo "    $VAULTRA_STRIPE_FAKE"
 export VAULTRA_STRIPE_FAKE
 export VAULTRA_VERIFY_WEBHOOK="$verify_bin"
+export VAULTRA_CLI="$cli_bin"
 # The requests library honours proxy variables; the fake is on loopback.
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"

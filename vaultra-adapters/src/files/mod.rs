@@ -1,6 +1,8 @@
-//! Stripe export folders: `charges.json`, `payouts.json`, `disputes.json`, `events.json`.
+//! Stripe export folders: `charges.json`, `payouts.json`, `disputes.json`, `events.json`,
+//! and the Dashboard's CSV exports `unified_payments.csv` (or `payments.csv`),
+//! `payouts.csv`, `disputes.csv` ([`csv_export`]), read after the JSON files.
 //!
-//! Each file is a JSON array of Stripe objects or a Stripe list object
+//! Each JSON file is a JSON array of Stripe objects or a Stripe list object
 //! (`{"object": "list", "data": [...]}`); a missing file is empty. Files are streamed
 //! object by object through a buffered reader, so a folder of hundreds of megabytes is
 //! never held in memory as text — only the few fields the metrics need are kept.
@@ -19,6 +21,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use vaultra_core::domain::PaymentData;
 use vaultra_core::domain::stripe::{Kind, Normalized, StripeObject};
 use vaultra_core::ports::{Ingest, IngestBatch};
+
+pub mod csv_export;
+
+pub use csv_export::CSV_FILES;
 
 /// The files of an export folder and the kind of object each holds.
 pub const EXPORT_FILES: [(&str, Kind); 4] = [
@@ -55,6 +61,18 @@ pub enum FilesError {
         /// What the parser said, with the object's position and the field's path.
         message: String,
     },
+    /// A CSV export has a bad cell, a missing column or a malformed row.
+    #[error("{path}: row {row}{}: {message}", column.as_deref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The row, counting the header as row 1 (as a spreadsheet shows it).
+        row: u64,
+        /// The column's header, when one cell is at fault.
+        column: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
     /// An object is well-formed JSON but not a valid Stripe object (a field is missing or
     /// out of range).
     #[error("{path}: {source}")]
@@ -70,7 +88,7 @@ impl From<FilesError> for vaultra_core::Error {
     fn from(e: FilesError) -> Self {
         match e {
             FilesError::Invalid { path, source } => source.in_context(path.display().to_string()),
-            FilesError::Folder { .. } | FilesError::Json { .. } => {
+            FilesError::Folder { .. } | FilesError::Json { .. } | FilesError::Csv { .. } => {
                 vaultra_core::Error::invalid_input(e.to_string())
             }
             FilesError::Io { .. } => vaultra_core::Error::Unavailable {
@@ -129,6 +147,9 @@ fn read_folder(dir: &Path, sink: &mut impl Sink) -> Result<(), FilesError> {
             Err(source) => return Err(FilesError::Io { path, source }),
         };
         read_into(BufReader::with_capacity(1 << 20, file), kind, &path, sink)?;
+    }
+    for (name, kind) in CSV_FILES {
+        csv_export::read_csv_file(&dir.join(name), kind, sink)?;
     }
     Ok(())
 }

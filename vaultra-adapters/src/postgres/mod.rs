@@ -21,11 +21,12 @@ use vaultra_core::domain::{
 };
 use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
 use vaultra_core::ports::Clock;
+use vaultra_core::ports::jobs::*;
 use vaultra_core::ports::storage::*;
 use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
 
 use crate::local::SystemClock;
-use crate::sql::{self, BULK_ROWS, impl_sql_store, map_err, not_found, sql};
+use crate::sql::{self, BULK_ROWS, impl_sql_jobs, impl_sql_store, map_err, not_found, sql};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -183,3 +184,4 @@ impl_sql_store!(
     sqlx::postgres::PgRow,
     DateTime<Utc>
 );
+impl_sql_jobs!(PostgresStore, sqlx::postgres::PgRow);

@@ -11,7 +11,9 @@ macro_rules! sql {
 }
 pub(crate) use sql;
 
+mod jobs;
 mod store;
+pub(crate) use jobs::impl_sql_jobs;
 pub(crate) use store::impl_sql_store;
 
 use std::collections::HashMap;

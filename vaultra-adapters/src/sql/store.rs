@@ -759,6 +759,18 @@ impl AnalyticsStore for $store {
         snapshot_from(&row)
     }
 
+    async fn get_snapshot(&self, id: Uuid) -> Result<MetricSnapshot> {
+        let row = sqlx::query(sql!(
+            "SELECT {SNAPSHOT_SELECT} FROM financial_metric_snapshots WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err("snapshot"))?
+        .ok_or_else(|| not_found("snapshot", id))?;
+        snapshot_from(&row)
+    }
+
     async fn latest_snapshot(&self, business: Uuid) -> Result<Option<MetricSnapshot>> {
         sqlx::query(sql!(
             "SELECT {SNAPSHOT_SELECT} FROM financial_metric_snapshots WHERE business_id = $1

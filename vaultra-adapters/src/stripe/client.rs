@@ -1,29 +1,30 @@
 //! The Stripe API as a [`PaymentSource`], on async-stripe 1.x.
 //!
-//! Lists go through async-stripe's typed requests (`ListCharge`, `ListPayout`,
-//! `ListDispute`, `ListEvent`: its parameter encoding, authentication, API version and
-//! `Stripe-Account` header), answered as raw JSON so that each object is stored exactly
-//! as Stripe sent it and normalized by the core. Around async-stripe's traps:
+//! Lists are async-stripe's typed requests (`ListCharge`, `ListPayout`, `ListDispute`,
+//! `ListEvent` from async-stripe-core: the parameters, their encoding and the path),
+//! sent by our own transport ([`super::transport`]) and answered as raw JSON, so that
+//! each object is stored exactly as Stripe sent it and normalized by the core.
 //!
-//! - its paginator drops a per-request `Stripe-Account` after page 1, so there is one
-//!   client per connected account (`ClientBuilder::account_id`) and we page ourselves;
-//! - its base URL needs a trailing slash (it appends `v1/…`): one is added;
-//! - it has no request timeout by default: every client gets [`StripeConfig::timeout`];
-//! - it retries by its own strategy and drops response headers, so `Retry-After` is
-//!   not visible through it: clients run [`RequestStrategy::Once`] and the sync service
-//!   retries with its own backoff;
-//! - it has no Connect OAuth: the code exchange (`POST {connect}/oauth/token`) is a
-//!   small reqwest call here.
+//! Why our own transport: async-stripe's hyper client returns only the body and the
+//! status (`StripeError::Stripe(ApiErrors, u16)`); every response header is dropped,
+//! `Retry-After` included, and there is no hook to read them. Its request crates are
+//! independent of that client (a `RequestBuilder` is method, path, query and form
+//! body), so the transport is a small reqwest call that keeps the headers. That also
+//! removes the client's traps the issue lists: the paginator dropping a per-request
+//! `Stripe-Account` after page 1 (we page ourselves and send `Stripe-Account` on every
+//! request), the base URL's trailing slash, the missing default timeout (every request
+//! has [`StripeConfig::timeout`]) and its own retry strategy (the transport never
+//! retries; the sync service does, honouring `Retry-After`).
+//!
+//! async-stripe has no Connect OAuth: the code exchange (`POST {connect}/oauth/token`)
+//! is a small reqwest call here too.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use stripe::{Client, ClientBuilder, RequestStrategy, StripeError};
-use stripe_client_core::StripeRequest;
+use stripe_client_core::{RequestBuilder, StripeRequest};
 use stripe_core::charge::ListCharge;
 use stripe_core::dispute::ListDispute;
 use stripe_core::event::ListEvent;
@@ -34,6 +35,7 @@ use vaultra_core::ports::{
     SourceEvent, Stream,
 };
 
+use super::transport::{Transport, TransportError, retry_after};
 use super::webhook::{self, DEFAULT_TOLERANCE_SECS, Secret};
 
 /// Stripe's API host.
@@ -86,10 +88,10 @@ impl fmt::Debug for StripeConfig {
     }
 }
 
-/// Stripe as a [`PaymentSource`]: one async-stripe client per connected account.
+/// Stripe as a [`PaymentSource`]: async-stripe's typed requests over our transport.
 pub struct StripeSource {
     config: StripeConfig,
-    clients: Mutex<HashMap<String, Client>>,
+    transport: Transport,
     http: reqwest::Client,
 }
 
@@ -98,14 +100,6 @@ impl fmt::Debug for StripeSource {
         f.debug_struct("StripeSource")
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-fn with_slash(base: &str) -> String {
-    if base.ends_with('/') {
-        base.to_owned()
-    } else {
-        format!("{base}/")
     }
 }
 
@@ -123,53 +117,36 @@ impl StripeSource {
             .timeout(config.timeout)
             .build()
             .map_err(|e| SourceError::new(SourceErrorKind::Invalid, format!("HTTP client: {e}")))?;
+        let transport = Transport::new(
+            http.clone(),
+            without_slash(&config.api_base),
+            &config.secret_key,
+        );
         Ok(Self {
             config,
-            clients: Mutex::new(HashMap::new()),
+            transport,
             http,
         })
     }
-
-    /// The client acting for `account` (built once, then reused).
-    fn client(&self, account: &str) -> Result<Client, SourceError> {
-        let mut clients = match self.clients.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(client) = clients.get(account) {
-            return Ok(client.clone());
-        }
-        let account_id = account.parse::<stripe::AccountId>().map_err(|_| {
-            SourceError::new(
-                SourceErrorKind::Invalid,
-                format!("`{account}` is not a Stripe account id"),
-            )
-        })?;
-        let client = ClientBuilder::new(self.config.secret_key.clone())
-            .url(with_slash(&self.config.api_base))
-            .account_id(account_id)
-            .timeout(self.config.timeout)
-            .request_strategy(RequestStrategy::Once)
-            .build()
-            .map_err(|e| convert(e, None))?;
-        clients.insert(account.to_owned(), client.clone());
-        Ok(client)
-    }
 }
 
-/// Maps async-stripe's error to ours; never includes the key (async-stripe's messages
-/// do not carry it, and Stripe redacts keys in its error bodies).
-fn convert(e: StripeError, query: Option<&PageQuery>) -> SourceError {
+/// Maps a transport failure to ours, with the page query deciding whether a refused
+/// `ending_before` means the cursor expired. Never includes the key (Stripe redacts
+/// keys in its error bodies, and the transport's messages do not carry it).
+fn convert(e: TransportError, query: &PageQuery) -> SourceError {
     match e {
-        StripeError::Stripe(api, status) => {
-            let message = api.message.clone().unwrap_or_default();
-            let param = api.param.clone().unwrap_or_default();
+        TransportError::Api {
+            status,
+            message,
+            param,
+            retry_after,
+        } => {
             let kind = match status {
                 429 => SourceErrorKind::RateLimited,
                 500..=599 => SourceErrorKind::Server,
                 401 | 403 => SourceErrorKind::Unauthorized,
                 400 | 404
-                    if query.is_some_and(|q| q.ending_before.is_some())
+                    if query.ending_before.is_some()
                         && (param == "ending_before" || param.is_empty()) =>
                 {
                     SourceErrorKind::CursorExpired
@@ -179,27 +156,17 @@ fn convert(e: StripeError, query: Option<&PageQuery>) -> SourceError {
             SourceError {
                 kind,
                 message: format!("Stripe answered {status}: {message}"),
-                retry_after: None,
+                retry_after,
                 status: Some(status),
             }
         }
-        StripeError::Timeout => SourceError::new(SourceErrorKind::Network, "Stripe timed out"),
-        StripeError::ClientError(m) => SourceError::new(
-            SourceErrorKind::Network,
-            format!("cannot reach Stripe: {m}"),
-        ),
-        StripeError::JSONDeserialize(m) => SourceError::new(
-            SourceErrorKind::Invalid,
-            format!("unreadable answer from Stripe: {m}"),
-        ),
-        StripeError::ConfigError(m) => {
-            SourceError::new(SourceErrorKind::Invalid, format!("Stripe client: {m}"))
-        }
+        TransportError::Network(m) => SourceError::new(SourceErrorKind::Network, m),
+        TransportError::Invalid(m) => SourceError::new(SourceErrorKind::Invalid, m),
     }
 }
 
 /// The typed list request of a page query.
-fn request(q: &PageQuery) -> stripe_client_core::RequestBuilder {
+fn request(q: &PageQuery) -> RequestBuilder {
     macro_rules! build {
         ($list:expr) => {{
             let mut r = $list.limit(i64::from(q.limit.clamp(1, 100)));
@@ -266,6 +233,7 @@ impl PaymentSource for StripeSource {
                 )
             })?;
         let status = response.status().as_u16();
+        let wait = retry_after(response.headers());
         let body: Value = response.json().await.map_err(|e| {
             SourceError::new(
                 SourceErrorKind::Invalid,
@@ -287,7 +255,7 @@ impl PaymentSource for StripeSource {
             return Err(SourceError {
                 kind,
                 message: format!("Stripe Connect refused the code ({error}): {description}"),
-                retry_after: None,
+                retry_after: wait,
                 status: Some(status),
             });
         }
@@ -312,14 +280,24 @@ impl PaymentSource for StripeSource {
     }
 
     async fn fetch_page(&self, account: &str, query: &PageQuery) -> Result<Page, SourceError> {
-        let client = self.client(account)?;
-        let answer: miniserde::json::Value = request(query)
-            .customize::<miniserde::json::Value>()
-            .send(&client)
+        // Stripe's ids are `acct_` + alphanumerics; refusing anything else here keeps a
+        // malformed id from ever reaching a header.
+        if account.parse::<stripe::AccountId>().is_err()
+            || !account
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(SourceError::new(
+                SourceErrorKind::Invalid,
+                format!("`{account}` is not a Stripe account id"),
+            ));
+        }
+        let body = self
+            .transport
+            .send(request(query), Some(account))
             .await
-            .map_err(|e| convert(e, Some(query)))?;
-        let text = miniserde::json::to_string(&answer);
-        let mut list: Value = serde_json::from_str(&text).map_err(|e| {
+            .map_err(|e| convert(e, query))?;
+        let mut list: Value = serde_json::from_slice(&body).map_err(|e| {
             SourceError::new(
                 SourceErrorKind::Invalid,
                 format!("unreadable list from Stripe: {e}"),
@@ -354,7 +332,14 @@ impl PaymentSource for StripeSource {
             now,
             DEFAULT_TOLERANCE_SECS,
         )
-        .map_err(|e| SourceError::new(SourceErrorKind::Unauthorized, e.to_string()))?;
+        .map_err(|e| {
+            // A signed body that is not an event is bad input, not a forgery.
+            let kind = match e {
+                webhook::WebhookError::InvalidPayload(_) => SourceErrorKind::Invalid,
+                _ => SourceErrorKind::Unauthorized,
+            };
+            SourceError::new(kind, e.to_string())
+        })?;
         let whole: Value = serde_json::from_slice(&event.payload).map_err(|e| {
             SourceError::new(SourceErrorKind::Invalid, format!("webhook payload: {e}"))
         })?;

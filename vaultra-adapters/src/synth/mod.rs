@@ -6,6 +6,7 @@
 //! Stripe API as well as written to export files.
 
 mod json;
+mod source;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -18,6 +19,7 @@ use vaultra_core::domain::{
 use vaultra_core::metrics::{SECONDS_PER_DAY, epoch_day};
 
 pub use json::{charge_json, dispute_json, payout_json, payout_paid_event_json};
+pub use source::SynthSource;
 
 /// The shape of a synthetic merchant's business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

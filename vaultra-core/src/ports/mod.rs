@@ -1,10 +1,15 @@
 //! The traits behind which all I/O sits. Adapters implement them; hosts wire them.
 
 mod clock;
+pub mod jobs;
 pub mod payments;
 pub mod storage;
 
 pub use clock::{Clock, FixedClock};
+pub use jobs::{
+    Begin, Digest, DigestItem, EnqueueReport, JobKind, JobLedger, JobQueue, JobRun, JobTask,
+    NewDigest, NotificationStore, RunStatus, Takeover,
+};
 #[cfg(any(test, feature = "testkit"))]
 pub use payments::RecordingSleeper;
 pub use payments::{

@@ -274,6 +274,8 @@ pub struct NewScore {
 pub trait AnalyticsStore: Send + Sync + Debug + 'static {
     /// Stores a snapshot; `NotFound` if the business does not exist.
     async fn insert_snapshot(&self, new: NewSnapshot) -> Result<MetricSnapshot>;
+    /// The snapshot with `id`; `NotFound` if none.
+    async fn get_snapshot(&self, id: Uuid) -> Result<MetricSnapshot>;
     /// The most recently computed snapshot (ties: latest window end, then id).
     async fn latest_snapshot(&self, business: Uuid) -> Result<Option<MetricSnapshot>>;
     /// Snapshots whose window ends within `start..=end`, oldest computation first.
@@ -498,6 +500,8 @@ pub trait Store:
     + EventStore
     + DeadLetterStore
     + OAuthStateStore
+    + super::jobs::JobLedger
+    + super::jobs::NotificationStore
 {
 }
 
@@ -511,5 +515,7 @@ impl<T> Store for T where
         + EventStore
         + DeadLetterStore
         + OAuthStateStore
+        + super::jobs::JobLedger
+        + super::jobs::NotificationStore
 {
 }

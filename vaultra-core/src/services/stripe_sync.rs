@@ -692,8 +692,12 @@ fn list_batch(stream: Stream, objects: &[Value]) -> Result<IngestBatch> {
 
 /// Events, oldest first, as a batch: `payout.paid` events always; with `apply`, also
 /// each event's object as the newest state of that object (the last event of an
-/// object wins).
-fn events_batch<'a>(events: impl Iterator<Item = &'a Value>, apply: bool) -> Result<IngestBatch> {
+/// object wins). The one way events reach the store: the incremental sync and the
+/// webhook handler ([`super::stripe_webhook`]) both use it.
+pub(crate) fn events_batch<'a>(
+    events: impl Iterator<Item = &'a Value>,
+    apply: bool,
+) -> Result<IngestBatch> {
     let mut batch = IngestBatch::default();
     let mut latest: HashMap<(&'static str, String), (usize, Normalized, &'a Value)> =
         HashMap::new();

@@ -431,3 +431,39 @@ pub async fn latest_score_and_history_newest_first(store: Arc<dyn Store>) {
     );
     assert!(ok(store.score_history(business.id, 0).await, "score_history 0").is_empty());
 }
+
+/// `get_snapshot` returns exactly the stored snapshot by id (also one that is no longer
+/// the latest); an unknown id is `NotFound`.
+pub async fn get_snapshot_reads_by_id(store: Arc<dyn Store>) {
+    let (_, business) = owner_and_business(&*store).await;
+    let first_new = NewSnapshot {
+        data_synced_at: Some(at_micros(T0 - 30, 250_000)),
+        ..snapshot(
+            business.id,
+            at_micros(T0, 500),
+            parts("2026-03-31", 30, "eur", 7),
+        )
+    };
+    let first = ok(
+        store.insert_snapshot(first_new.clone()).await,
+        "insert_snapshot",
+    );
+    let second = ok(
+        store
+            .insert_snapshot(snapshot(
+                business.id,
+                at_micros(T0 + 60, 0),
+                parts("2026-03-15", 7, "usd", 2),
+            ))
+            .await,
+        "insert_snapshot",
+    );
+    let got = ok(store.get_snapshot(first.id).await, "get_snapshot");
+    assert_eq!(got, first);
+    assert_stored(&got, &first_new);
+    assert_eq!(
+        ok(store.get_snapshot(second.id).await, "get_snapshot"),
+        second
+    );
+    assert_not_found(store.get_snapshot(unknown_id()).await, "unknown snapshot");
+}

@@ -6,7 +6,8 @@
 //! # The storage suite
 //!
 //! Every function of [`users`], [`businesses`], [`integrations`], [`payments`],
-//! [`analytics`], [`recommendations`] and [`events`] has the signature
+//! [`analytics`], [`recommendations`], [`events`] and [`services`] (the Users, Metrics
+//! and Recommendations services over the store) has the signature
 //! `pub async fn name(store: Arc<dyn Store>)` and panics on a contract violation. The doc
 //! comments on the traits of [`crate::ports::storage`] are the contract; each function
 //! says which part it checks.
@@ -69,9 +70,11 @@ pub mod businesses;
 pub mod dead_letters;
 pub mod events;
 pub mod integrations;
+pub mod jobs;
 pub mod oauth;
 pub mod payments;
 pub mod recommendations;
+pub mod services;
 mod support;
 pub mod users;
 
@@ -157,6 +160,7 @@ macro_rules! __store_contract_cases {
                 score_round_trips,
                 insert_score_for_unknown_business_or_snapshot_is_not_found,
                 latest_score_and_history_newest_first,
+                get_snapshot_reads_by_id,
             ];
             recommendations: [
                 upsert_live_inserts_pending_then_refreshes,
@@ -181,6 +185,28 @@ macro_rules! __store_contract_cases {
                 oauth_state_is_single_use,
                 oauth_state_expires_and_is_bound_to_purpose,
                 concurrent_take_oauth_state_one_wins,
+            ];
+            jobs: [
+                ledger_runs_a_key_once,
+                ledger_takeover_rules,
+                concurrent_begin_run_one_starts,
+                job_runs_newest_first_by_kind,
+                digest_recipients_and_items,
+                one_digest_per_user_and_day,
+            ];
+            services: [
+                profile_lists_businesses_with_roles,
+                update_user_profile_validates,
+                create_business_validates_and_makes_owner,
+                update_business_needs_owner_or_admin,
+                default_window_ends_yesterday,
+                compute_metrics_stores_snapshot_with_freshness,
+                snapshots_and_history_are_ordered,
+                readiness_is_scored_from_latest_snapshot,
+                services_hide_other_businesses,
+                generate_follows_the_rules_on_latest_snapshot,
+                status_moves_only_from_pending,
+                lifecycle_over_thirty_one_days,
             ];
         }
     };
