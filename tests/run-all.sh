@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the whole Rust workspace (unit, contract, property,
 # CLI end-to-end, the storage contract on SQLite and PostgreSQL) with cargo-nextest, the
-# doc tests, then the suites outside Rust (Python bindings, Stripe protocol proofs).
+# doc tests, then the suites outside Rust (Stripe and MCP protocol proofs with official
+# clients, the Python bindings).
 #
 # PostgreSQL: VAULTRA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 # must reach a server where the user may create databases; each test creates its own
@@ -23,6 +24,11 @@ cargo test --workspace --locked --doc
 # made by the official package against our verifier.
 if [ -f tests/stripe-fake/python/run.sh ]; then
   bash tests/stripe-fake/python/run.sh
+fi
+
+# MCP: the official Python SDK and the MCP Inspector CLI against `vaultra mcp`.
+if [ -f tests/mcp/run.sh ]; then
+  bash tests/mcp/run.sh
 fi
 
 # Python bindings: build the wheel into a fresh virtual environment, run pytest and the

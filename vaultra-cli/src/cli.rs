@@ -58,6 +58,21 @@ pub enum Command {
     /// Try Vaultra with nothing set up: a demo business with synthetic Stripe data,
     /// synced, scored and advised by the real jobs, in the default SQLite file.
     Demo(DemoArgs),
+    /// The MCP tool server for AI assistants, on stdio (logs go to stderr only).
+    Mcp(McpArgs),
+}
+
+/// Arguments of `vaultra mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// A business the server may act for (repeat for several); default: every
+    /// business in the store.
+    #[arg(long = "business", value_name = "ID")]
+    pub businesses: Vec<String>,
+    /// Serve streamable HTTP (stateless JSON) at /mcp on this address instead of stdio,
+    /// e.g. 127.0.0.1:8090.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 /// `vaultra jobs …`

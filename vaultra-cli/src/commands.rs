@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Worker(args) => crate::store::block_on(crate::jobs::worker(&url, args)),
         Command::Demo(args) => crate::store::block_on(crate::demo::demo(&url, args)),
+        Command::Mcp(args) => crate::store::block_on(crate::mcp::mcp(&url, args)),
         Command::Score(args) => score(args, &SystemClock),
         Command::Generate(args) => generate(args, &SystemClock),
         Command::Policy(args) => {

@@ -134,7 +134,7 @@ pub(crate) async fn run_inline(
                 slot: at,
             }
         } else {
-            JobTask::fan_out(*job, now)
+            JobTask::current(*job, now)
         };
         let slot = root.slot;
         let tasks = runner.run_all(root, takeover).await?;
@@ -246,6 +246,7 @@ pub(crate) fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

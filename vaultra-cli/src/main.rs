@@ -9,6 +9,7 @@ mod commands;
 mod demo;
 mod error;
 mod jobs;
+mod mcp;
 mod store;
 mod stripe;
 

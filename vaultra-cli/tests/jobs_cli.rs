@@ -544,3 +544,58 @@ fn a_sync_failing_three_times_is_dead_lettered() {
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
+
+#[test]
+fn sigterm_lets_the_task_in_hand_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(SqliteStore::connect(&url)).unwrap();
+    let setup = stripe_setup(&rt, &store);
+    let engine = JobEngine::new(JobBackend::Sqlite(store.pool().clone()));
+    rt.block_on(engine.setup()).unwrap();
+    setup
+        .fake
+        .handle()
+        .inject_on("/v1/", Fault::Delay(Duration::from_millis(700)), 1_000);
+    let task = JobTask::for_subject(
+        JobKind::StripeSync,
+        setup.account,
+        JobKind::StripeSync.slot_of(Utc::now()),
+    );
+    rt.block_on(engine.enqueue(std::slice::from_ref(&task)))
+        .unwrap();
+    let env = stripe_env(&setup.fake);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let worker = spawn_worker(
+        dir.path(),
+        &url,
+        &["--heartbeat-secs", "1", "--grace-secs", "60"],
+        &env,
+    );
+    let start = Instant::now();
+    loop {
+        let run = rt.block_on(store.job_run(&task.key())).unwrap();
+        if run.is_some_and(|r| r.status == RunStatus::Running) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "task never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_ok(worker, Duration::from_secs(90));
+    let run = rt.block_on(store.job_run(&task.key())).unwrap().unwrap();
+    assert_eq!(
+        (run.status, run.attempts),
+        (RunStatus::Succeeded, 1),
+        "finished by the worker that was asked to stop"
+    );
+    assert_eq!(rt.block_on(engine.outstanding()).unwrap(), 0);
+}

@@ -67,6 +67,10 @@ pub struct WorkerOptions {
     pub missed_heartbeats: usize,
     /// Whether it also runs the schedules (enqueues each slot's fan-out).
     pub schedule: bool,
+    /// The cron expression (six fields, UTC) of each job's schedule; by default
+    /// [`JobKind::cron`]. Whatever the ticks, a job's slots stay its own periods, so
+    /// extra ticks in a slot enqueue nothing new.
+    pub schedules: Vec<(JobKind, String)>,
     /// How long a shutdown waits for the tasks in hand before releasing them.
     pub shutdown_grace: Duration,
 }
@@ -79,6 +83,10 @@ impl Default for WorkerOptions {
             heartbeat: Duration::from_secs(10),
             missed_heartbeats: 3,
             schedule: true,
+            schedules: JobKind::ALL
+                .iter()
+                .map(|j| (*j, j.cron().to_owned()))
+                .collect(),
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -143,14 +151,14 @@ impl JobEngine {
         Ok(u64::try_from(count).unwrap_or_default())
     }
 
-    /// Enqueues the fan-out of the current slot of each of `jobs` (what a scheduler
-    /// tick does), as of `now`.
+    /// Enqueues the fan-out of the current slot of each of `jobs`
+    /// ([`JobKind::current_slot`]: the slot of its last tick), as of `now`.
     pub async fn enqueue_slots(
         &self,
         jobs: &[JobKind],
         now: DateTime<Utc>,
     ) -> Result<EnqueueReport> {
-        let tasks: Vec<JobTask> = jobs.iter().map(|j| JobTask::fan_out(*j, now)).collect();
+        let tasks: Vec<JobTask> = jobs.iter().map(|j| JobTask::current(*j, now)).collect();
         self.enqueue(&tasks).await
     }
 
@@ -171,7 +179,10 @@ impl JobEngine {
             engine: self.clone(),
         });
         let schedules = if options.schedule {
-            Some(tokio::spawn(run_schedules(self.clone())))
+            Some(tokio::spawn(run_schedules(
+                self.clone(),
+                options.schedules.clone(),
+            )))
         } else {
             None
         };
@@ -330,14 +341,25 @@ async fn handle(task: JobTask, ctx: Data<Arc<WorkerCtx>>) -> Result<(), BoxDynEr
     Ok(())
 }
 
-/// One apalis-cron stream per job; each tick enqueues the fan-out of its slot.
-async fn run_schedules(engine: JobEngine) {
+/// Enqueues the current slot of every scheduled job (a restart catches up on the
+/// last tick it missed), then follows one apalis-cron stream per job; each tick
+/// enqueues the fan-out of its slot.
+async fn run_schedules(engine: JobEngine, schedules: Vec<(JobKind, String)>) {
+    let jobs: Vec<JobKind> = schedules.iter().map(|(j, _)| *j).collect();
+    match engine.enqueue_slots(&jobs, Utc::now()).await {
+        Ok(r) => tracing::info!(
+            queued = r.queued,
+            already = r.duplicates,
+            "caught up on the current slots"
+        ),
+        Err(e) => tracing::warn!("could not enqueue the current slots: {e}"),
+    }
     let mut streams = Vec::new();
-    for job in JobKind::ALL {
-        let schedule = match cron::Schedule::from_str(job.cron()) {
+    for (job, expr) in schedules {
+        let schedule = match cron::Schedule::from_str(&expr) {
             Ok(s) => s,
             Err(e) => {
-                tracing::error!(job = job.as_str(), "bad schedule {}: {e}", job.cron());
+                tracing::error!(job = job.as_str(), "bad schedule {expr}: {e}");
                 continue;
             }
         };

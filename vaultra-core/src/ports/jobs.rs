@@ -100,6 +100,13 @@ impl JobKind {
     pub fn slot_of_tick(&self, tick: DateTime<Utc>) -> DateTime<Utc> {
         self.slot_of(tick - self.offset())
     }
+
+    /// The slot whose tick came last at `now`: what "run it now" means. Before the
+    /// day's 07:00 tick it is yesterday's digest, so running early never spends a
+    /// slot before the work it reports on was scheduled.
+    pub fn current_slot(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.slot_of_tick(now)
+    }
 }
 
 impl fmt::Display for JobKind {
@@ -148,6 +155,11 @@ impl JobTask {
             subject: None,
             slot: job.slot_of(at),
         }
+    }
+
+    /// The fan-out of `job`'s current slot at `now` ([`JobKind::current_slot`]).
+    pub fn current(job: JobKind, now: DateTime<Utc>) -> Self {
+        Self::fan_out(job, job.current_slot(now))
     }
 
     /// The task of `job` for `subject` in `slot` (the same slot as its fan-out).
@@ -418,6 +430,16 @@ mod tests {
             JobKind::ComputeReadiness.slot_of_tick(tick),
             JobKind::ComputeMetrics
                 .slot_of_tick(Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap())
+        );
+        // Before the 07:00 tick, the current digest slot is yesterday's.
+        let early = Utc.with_ymd_and_hms(2026, 11, 28, 6, 59, 0).unwrap();
+        assert_eq!(
+            JobTask::current(JobKind::SendNotificationDigest, early).slot,
+            Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            JobTask::current(JobKind::ComputeMetrics, early).slot,
+            Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap()
         );
         // The digest tick at 07:00 belongs to that day.
         let tick = Utc.with_ymd_and_hms(2026, 11, 28, 7, 0, 0).unwrap();

@@ -241,31 +241,12 @@ impl JobRunner {
     }
 
     async fn with_retries(&self, task: &JobTask) -> (Result<(String, Vec<JobTask>)>, u32) {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.work(task).await {
-                Ok(done) => return (Ok(done), attempt),
-                Err(e) if e.is_retryable() && attempt < self.retry.max_attempts => {
-                    self.sleeper.sleep(self.backoff(attempt)).await;
-                }
-                Err(e) => return (Err(e), attempt),
-            }
-        }
+        retrying(&self.retry, &*self.sleeper, || self.work(task)).await
     }
 
-    /// The wait after failed attempt `attempt`: exponential, capped, with jitter in
-    /// its upper half so that many workers failing together do not retry together.
+    /// The wait after failed attempt `attempt` under this runner's policy.
     pub fn backoff(&self, attempt: u32) -> StdDuration {
-        let exp = self
-            .retry
-            .base_backoff
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
-            .min(self.retry.max_backoff);
-        // RandomState is seeded per process: enough randomness to spread retries.
-        let noise = (RandomState::new().hash_one(attempt) % 1_000) as u32;
-        let half = exp / 2;
-        half + half * noise / 1_000
+        backoff(&self.retry, attempt)
     }
 
     async fn work(&self, task: &JobTask) -> Result<(String, Vec<JobTask>)> {
@@ -425,5 +406,123 @@ impl JobRunner {
             Some(d) => format!("user {user}: digest {} queued: {subject}", d.id),
             None => format!("user {user}: the digest of {date} was already written"),
         })
+    }
+}
+
+/// Runs `op` until it succeeds, fails with an error that is not retryable, or has
+/// been tried `retry.max_attempts` times, sleeping [`backoff`] between tries; returns
+/// the last result and the number of tries.
+pub async fn retrying<T, F, Fut>(
+    retry: &RetryConfig,
+    sleeper: &dyn Sleeper,
+    mut op: F,
+) -> (Result<T>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match op().await {
+            Err(e) if e.is_retryable() && attempt < retry.max_attempts.max(1) => {
+                sleeper.sleep(backoff(retry, attempt)).await;
+            }
+            other => return (other, attempt),
+        }
+    }
+}
+
+/// The wait after failed attempt `attempt`: exponential, capped, with jitter in its
+/// upper half so that many workers failing together do not retry together.
+pub fn backoff(retry: &RetryConfig, attempt: u32) -> StdDuration {
+    let exp = retry
+        .base_backoff
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+        .min(retry.max_backoff);
+    // RandomState is seeded per process: enough randomness to spread retries.
+    let noise = (RandomState::new().hash_one(attempt) % 1_000) as u32;
+    let half = exp / 2;
+    half + half * noise / 1_000
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::ports::RecordingSleeper;
+
+    fn unavailable() -> Error {
+        Error::Unavailable {
+            message: "database restarting".into(),
+            retryable: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_retryable_errors_with_growing_waits() {
+        let retry = RetryConfig::default();
+        let sleeper = RecordingSleeper::default();
+        let calls = AtomicU32::new(0);
+        let (result, attempts) = retrying(&retry, &sleeper, || async {
+            if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+                Err(unavailable())
+            } else {
+                Ok(7)
+            }
+        })
+        .await;
+        assert_eq!((result, attempts), (Ok(7), 3));
+        let slept = sleeper.slept();
+        assert_eq!(slept.len(), 2);
+        assert!(
+            slept[0] >= StdDuration::from_secs(1) && slept[0] <= StdDuration::from_secs(2),
+            "{slept:?}"
+        );
+        assert!(
+            slept[1] >= StdDuration::from_secs(2) && slept[1] <= StdDuration::from_secs(4),
+            "{slept:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_max_attempts_with_the_last_error() {
+        let retry = RetryConfig::default();
+        let sleeper = RecordingSleeper::default();
+        let calls = AtomicU32::new(0);
+        let (result, attempts) = retrying(&retry, &sleeper, || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(unavailable())
+        })
+        .await;
+        assert_eq!(result, Err(unavailable()));
+        assert_eq!((attempts, calls.load(Ordering::SeqCst)), (3, 3));
+        assert_eq!(sleeper.slept().len(), 2, "no wait after the last attempt");
+    }
+
+    #[tokio::test]
+    async fn does_not_retry_what_cannot_succeed() {
+        let sleeper = RecordingSleeper::default();
+        let (result, attempts) = retrying(&RetryConfig::default(), &sleeper, || async {
+            Err::<(), _>(Error::invalid("window", "too long"))
+        })
+        .await;
+        assert!(matches!(result, Err(Error::Invalid(_))));
+        assert_eq!(attempts, 1);
+        assert!(sleeper.slept().is_empty());
+    }
+
+    #[test]
+    fn backoff_is_capped() {
+        let retry = RetryConfig {
+            max_attempts: 10,
+            base_backoff: StdDuration::from_secs(2),
+            max_backoff: StdDuration::from_secs(10),
+        };
+        for attempt in 1..=30 {
+            assert!(backoff(&retry, attempt) <= StdDuration::from_secs(10));
+        }
+        assert!(backoff(&retry, 9) >= StdDuration::from_secs(5));
     }
 }
