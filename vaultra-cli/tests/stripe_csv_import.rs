@@ -134,6 +134,9 @@ fn folders(profile: Profile, seed: u64) -> (TempDir, std::path::PathBuf, std::pa
     (dir, json, csv)
 }
 
+/// Breaks one line of a CSV file (the header is line 0).
+type Breaker = Box<dyn Fn(&mut Vec<String>)>;
+
 fn score(dir: &Path, data: &Path) -> String {
     ok(vaultra(dir)
         .args(["score", "--as-of", "2026-11-20", "--data"])
@@ -197,7 +200,7 @@ fn a_bad_cell_is_one_line_naming_file_row_and_column_and_writes_nothing() {
     let payments = std::fs::read_to_string(csv.join("unified_payments.csv")).unwrap();
     let original_payouts = std::fs::read_to_string(csv.join("payouts.csv")).unwrap();
     let mut lines: Vec<String> = payments.lines().map(str::to_owned).collect();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<String>)>, &str)> = vec![
+    let cases: Vec<(&str, Breaker, &str)> = vec![
         (
             "unified_payments.csv",
             Box::new(|l: &mut Vec<String>| {

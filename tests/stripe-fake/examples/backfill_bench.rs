@@ -90,9 +90,8 @@ async fn main() -> Result<(), Failure> {
     );
 
     let dir = tempfile_dir()?;
-    let sqlite: Arc<dyn Store> = Arc::new(
-        SqliteStore::connect(&format!("sqlite://{}/bench.db", dir.display())).await?,
-    );
+    let sqlite: Arc<dyn Store> =
+        Arc::new(SqliteStore::connect(&format!("sqlite://{}/bench.db", dir.display())).await?);
     run("SQLite (file)", sqlite, &source, now).await?;
     let _ = std::fs::remove_dir_all(&dir);
 
