@@ -78,7 +78,8 @@ pub struct McpArgs {
 /// `vaultra jobs …`
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// Run jobs for their current schedule slot (all five if none is named):
+    /// Run jobs for the slot (quarter hour, hour or day) that contains now, all five if
+    /// none is named:
     /// stripe_sync, compute_metrics, compute_readiness, generate_recommendations,
     /// send_notification_digest. A slot already run is not run again.
     Run(JobsRunArgs),
@@ -117,7 +118,8 @@ pub struct WorkerArgs {
     /// Seconds a shutdown waits for the tasks in hand before releasing them.
     #[arg(long, default_value_t = 30)]
     pub grace_secs: u64,
-    /// Enqueue the current slot of every job at start (as if each schedule fired now).
+    /// Enqueue the slot of each job's last tick at start (a worker that runs the
+    /// schedules does this anyway; useful with --no-schedule).
     #[arg(long)]
     pub kick: bool,
     /// Stop once the queue is empty (with --kick: run one round of every job and exit).

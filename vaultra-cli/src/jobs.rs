@@ -134,7 +134,10 @@ pub(crate) async fn run_inline(
                 slot: at,
             }
         } else {
-            JobTask::current(*job, now)
+            // The period that contains now, for every job: readiness then shares the
+            // hour of the metrics it chains from. (Schedules enqueue the slot of their
+            // last tick instead: see `JobKind::current_slot`.)
+            JobTask::fan_out(*job, now)
         };
         let slot = root.slot;
         let tasks = runner.run_all(root, takeover).await?;

@@ -16,6 +16,8 @@
 //! - A worker process takes tasks with a heartbeat; apalis re-enqueues the tasks of a
 //!   worker whose heartbeats stop (killed, or its machine gone), and the next worker
 //!   takes them over ([`Takeover::Always`]: the queue gave it one holder at a time).
+//! - A fan-out's subject tasks go through the queue (every worker shares them); a task
+//!   chained to a subject's task (readiness after metrics) runs in the same worker.
 //! - Retries with backoff and dead-lettering are the runner's (it knows the error
 //!   categories and writes our dead-letter table); apalis only redelivers abandoned
 //!   tasks and tasks whose run could not reach the ledger.
@@ -322,9 +324,42 @@ struct WorkerCtx {
     engine: JobEngine,
 }
 
-/// Runs one delivered task and enqueues what it asks for next.
+/// Runs one delivered task, then what it asks for next: the subject tasks of a fan-out
+/// are enqueued (so every worker shares them); a task chained to a subject's task
+/// (readiness after that business's metrics) runs here at once, which saves a queue
+/// round trip per business and keeps the two together.
 async fn handle(task: JobTask, ctx: Data<Arc<WorkerCtx>>) -> Result<(), BoxDynError> {
     let report = ctx.runner.run(&task, Takeover::Always).await?;
+    log_report(&report);
+    if task.subject.is_none() {
+        if !report.follow_ups.is_empty() {
+            let queued = ctx.engine.enqueue(&report.follow_ups).await?;
+            tracing::info!(
+                key = %report.key,
+                queued = queued.queued,
+                duplicates = queued.duplicates,
+                "fanned out"
+            );
+        }
+        return Ok(());
+    }
+    let mut chained = report.follow_ups;
+    while let Some(next) = chained.pop() {
+        // No queue hands this task out, so a run marked running elsewhere is left to
+        // its runner unless it is old.
+        let takeover = Takeover::After(chrono::Duration::minutes(CHAINED_TAKEOVER_MINUTES));
+        let report = ctx.runner.run(&next, takeover).await?;
+        log_report(&report);
+        chained.extend(report.follow_ups);
+    }
+    Ok(())
+}
+
+/// How long a chained task marked running must be silent before another runner takes
+/// it over.
+const CHAINED_TAKEOVER_MINUTES: i64 = 10;
+
+fn log_report(report: &vaultra_core::services::jobs::TaskReport) {
     match &report.outcome {
         TaskOutcome::Done { summary } => tracing::info!(key = %report.key, "{summary}"),
         TaskOutcome::Skipped { status } => {
@@ -334,11 +369,6 @@ async fn handle(task: JobTask, ctx: Data<Arc<WorkerCtx>>) -> Result<(), BoxDynEr
             tracing::warn!(key = %report.key, attempts, "dead-lettered: {error}");
         }
     }
-    if !report.follow_ups.is_empty() {
-        let queued = ctx.engine.enqueue(&report.follow_ups).await?;
-        tracing::debug!(key = %report.key, queued = queued.queued, duplicates = queued.duplicates, "follow-ups");
-    }
-    Ok(())
 }
 
 /// Enqueues the current slot of every scheduled job (a restart catches up on the
