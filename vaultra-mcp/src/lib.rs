@@ -38,7 +38,7 @@ use uuid::Uuid;
 use vaultra_core::domain::Business;
 use vaultra_core::metrics::{self, CurrencyChoice, Window};
 use vaultra_core::ports::{Clock, Store};
-use vaultra_core::recommend::is_suppressed;
+use vaultra_core::recommend::{RecommendationStatus, is_suppressed};
 use vaultra_core::report::Report;
 use vaultra_core::scoring::{Changes, simulate};
 use vaultra_core::scoring::{Indicators, Policy};
@@ -196,13 +196,17 @@ impl VaultraMcp {
         let window = self
             .inner
             .window(args.window_days.as_ref(), args.as_of.as_ref())?;
-        let report = self.inner.report(&business, window).await?;
+        let (report, freshness) = tokio::join!(
+            self.inner.report(&business, window),
+            self.inner.freshness(&business)
+        );
+        let report = report?;
         Ok(Json(MetricSummary {
             business_id: business.id.to_string(),
             window: window_out(&report.window),
             currency: report.currency.to_string(),
             metrics: mirror(&report.to_json()["metrics"])?,
-            freshness: self.inner.freshness(&business).await?,
+            freshness: freshness?,
         }))
     }
 
@@ -222,7 +226,20 @@ impl VaultraMcp {
         let window = self
             .inner
             .window(args.window_days.as_ref(), args.as_of.as_ref())?;
-        let report = self.inner.report(&business, window).await?;
+        // Independent reads: run them at once (the store's pool serves them in parallel).
+        let history = async {
+            self.inner
+                .store
+                .score_history(business.id, 30)
+                .await
+                .map_err(core_error)
+        };
+        let (report, history, freshness) = tokio::join!(
+            self.inner.report(&business, window),
+            history,
+            self.inner.freshness(&business)
+        );
+        let (report, history, freshness) = (report?, history?, freshness?);
         let readiness: ReadinessOut = mirror(&report.readiness)?;
         let by_effect = |effect: &str| {
             readiness
@@ -233,12 +250,7 @@ impl VaultraMcp {
                 .collect::<Vec<_>>()
         };
         let (helps, hurts) = (by_effect("helps"), by_effect("hurts"));
-        let history = self
-            .inner
-            .store
-            .score_history(business.id, 30)
-            .await
-            .map_err(core_error)?
+        let history = history
             .into_iter()
             .map(|s| HistoryPoint {
                 computed_at: s.computed_at.to_rfc3339(),
@@ -254,7 +266,7 @@ impl VaultraMcp {
             helps,
             hurts,
             history,
-            freshness: self.inner.freshness(&business).await?,
+            freshness,
         }))
     }
 
@@ -279,27 +291,30 @@ impl VaultraMcp {
             },
         };
         let window = self.inner.window(None, None)?;
-        let report = self.inner.report(&business, window).await?;
+        let (report, stored) = tokio::join!(
+            self.inner.report(&business, window),
+            self.inner.store.list_recommendations(business.id, None, None)
+        );
+        let (report, stored) = (report?, stored.map_err(core_error)?);
         let now = self.inner.clock.now();
-        let live: HashMap<String, (String, Uuid)> = self
-            .inner
-            .store
-            .list_recommendations(business.id, None, None)
-            .await
-            .map_err(core_error)?
-            .into_iter()
-            .filter(|r| r.status.as_str() != "dismissed")
-            .map(|r| (r.code.clone(), (r.status.as_str().to_owned(), r.id)))
-            .collect();
+        // The live record of each code, and when each code was last dismissed.
+        let mut live: HashMap<String, (String, Uuid)> = HashMap::new();
+        let mut dismissed: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+        for r in stored {
+            if r.status == RecommendationStatus::Dismissed {
+                let at = r.status_changed_at.unwrap_or(r.updated_at);
+                let latest = dismissed.entry(r.code).or_insert(at);
+                *latest = (*latest).max(at);
+            } else {
+                live.insert(r.code.clone(), (r.status.as_str().to_owned(), r.id));
+            }
+        }
         let mut out = Vec::new();
         for rec in &report.recommendations {
-            let dismissed = self
-                .inner
-                .store
-                .last_dismissed_at(business.id, &rec.code)
-                .await
-                .map_err(core_error)?;
-            if !live.contains_key(&rec.code) && dismissed.is_some_and(|at| is_suppressed(at, now)) {
+            let suppressed = dismissed
+                .get(&rec.code)
+                .is_some_and(|at| is_suppressed(*at, now));
+            if !live.contains_key(&rec.code) && suppressed {
                 continue;
             }
             let mut item: RecommendationOut = mirror(rec)?;
@@ -615,17 +630,14 @@ impl Inner {
     }
 
     async fn freshness(&self, business: &Business) -> Result<Freshness, String> {
-        let accounts = self
-            .store
-            .accounts_of(business.id)
-            .await
-            .map_err(core_error)?;
-        let coverage = self.store.coverage(business.id).await.map_err(core_error)?;
-        let snapshot = self
-            .store
-            .latest_snapshot(business.id)
-            .await
-            .map_err(core_error)?;
+        let (accounts, coverage, snapshot) = tokio::join!(
+            self.store.accounts_of(business.id),
+            self.store.coverage(business.id),
+            self.store.latest_snapshot(business.id)
+        );
+        let accounts = accounts.map_err(core_error)?;
+        let coverage = coverage.map_err(core_error)?;
+        let snapshot = snapshot.map_err(core_error)?;
         let today = self.clock.now().date_naive();
         let history_days = coverage.first_charge_at.map_or(0, |first| {
             let days = (today - first.date_naive()).num_days();
