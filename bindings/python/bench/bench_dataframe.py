@@ -7,12 +7,16 @@ Stripe's column names) and are timed end to end, in one process, alternating, be
   (successful charges in the window, reporting currency by volume, daily revenue,
   totals, average, volatility, growth and trend, chargebacks, payouts due and on time);
 - **vaultra**: ``vaultra.score(charges, payouts, disputes, events, as_of=...)``, which
-  computes the same metrics and, on top, the score and the recommendations.
+  computes the same metrics and, on top, the score and the recommendations. By default it
+  also de-duplicates the charges by ``id`` (a later row wins), which the pandas pass does
+  not do; so the table also shows ``dedupe=False`` (the same work as the pandas pass) and
+  pandas after ``drop_duplicates("id", keep="last")`` (the same work as the default).
 
 The two results are checked against each other before anything is timed.
 
     python bindings/python/bench/bench_dataframe.py                 # 1M charges, all dtypes
     python bindings/python/bench/bench_dataframe.py --charges 200000 --repeat 3 --dtypes str
+    python bindings/python/bench/bench_dataframe.py --profile   # and vaultra's steps one by one
 
 String columns are built the way pandas builds them from parsed JSON (one ``str`` object
 per value); ``--dtypes`` picks how the frame holds them: ``str`` (pandas' default string
@@ -258,23 +262,61 @@ def pandas_metrics(
 # --------------------------------------------------------------------------- timing
 
 
-def vaultra_report(frames: dict[str, pd.DataFrame], as_of: date) -> vaultra.Report:
+def vaultra_report(frames: dict[str, pd.DataFrame], as_of: date, dedupe: bool = True) -> vaultra.Report:
     return vaultra.score(
-        frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of=as_of
+        frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of=as_of, dedupe=dedupe
     )
 
 
+def pandas_dedupe_metrics(frames: dict[str, pd.DataFrame], as_of: date) -> dict[str, Any]:
+    """The pandas pass after the de-duplication vaultra does by default (later row wins)."""
+    charges = frames["charges"].drop_duplicates("id", keep="last")
+    return pandas_metrics(charges, frames["payouts"], frames["disputes"], frames["events"], as_of)
+
+
 def check_agreement(frames: dict[str, pd.DataFrame], as_of: date) -> None:
-    ours = vaultra_report(frames, as_of).to_dict()
     theirs = pandas_metrics(frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of)
-    assert ours["currency"] == theirs.pop("currency"), (ours["currency"], theirs)
-    for key, value in theirs.items():
-        mine = ours["metrics"][key]
-        if isinstance(value, float):
-            # pandas rounds a float; vaultra rounds the exact value: at most one unit apart.
-            assert mine is not None and abs(mine - value) <= 1.5e-4, (key, mine, value)
-        else:
-            assert mine == value, (key, mine, value)
+    currency = theirs.pop("currency")
+    for dedupe in (True, False):
+        ours = vaultra_report(frames, as_of, dedupe).to_dict()
+        assert ours["currency"] == currency, (ours["currency"], currency)
+        for key, value in theirs.items():
+            mine = ours["metrics"][key]
+            if isinstance(value, float):
+                # pandas rounds a float; vaultra rounds the exact value: at most one unit apart.
+                assert mine is not None and abs(mine - value) <= 1.5e-4, (key, mine, value)
+            else:
+                assert mine == value, (key, mine, value)
+
+
+def profile(frames: dict[str, pd.DataFrame], as_of: date, repeat: int) -> dict[str, float]:
+    """Where vaultra's time goes, step by step (best of ``repeat``, wall ms). Uses the
+    package's private pieces; each step is what ``vaultra.score`` runs, in order."""
+    from vaultra import _api, _frames
+    from vaultra._vaultra import Policy, assess_charge_columns
+
+    charges = frames["charges"]
+    policy = Policy.builtin(vaultra.SPEC_V1)
+    others = _api.payment_data(None, frames["payouts"], frames["disputes"], frames["events"])
+    with_ids = _frames.charge_columns(charges, "charges", True)
+    without_ids = _frames.charge_columns(charges, "charges", False)
+    prepared = vaultra.payment_data(
+        charges, frames["payouts"], frames["disputes"], frames["events"], dedupe=False
+    )
+    day = as_of.isoformat()
+    steps: dict[str, Callable[[], object]] = {
+        "payouts, disputes, events frames -> PaymentData": lambda: _api.payment_data(
+            None, frames["payouts"], frames["disputes"], frames["events"]
+        ),
+        "charge columns handed over (Python side)": lambda: _frames.charge_columns(charges, "charges", True),
+        "native, dedupe=False (strings, checks, pass, score)": lambda: assess_charge_columns(
+            others, *without_ids, day, 30, None, policy
+        ),
+        "native, dedupe=True": lambda: assess_charge_columns(others, *with_ids, day, 30, None, policy),
+        "pass + score + recommendations on loaded data": lambda: vaultra.score(prepared, as_of=as_of),
+    }
+    times = best_of(repeat, steps)
+    return {name: min(t["wall"]) * 1e3 for name, t in times.items()}
 
 
 def best_of(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, dict[str, list[float]]]:
@@ -300,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--dtypes", default="str,object,category,pyarrow")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--profile", action="store_true", help="also time vaultra's steps one by one")
+    parser.add_argument(
+        "--no-drop-duplicates", action="store_true", help="skip the (slow) pandas drop_duplicates run"
+    )
     args = parser.parse_args(argv)
 
     as_of = date(2026, 11, 27)
@@ -316,10 +362,14 @@ def main(argv: list[str] | None = None) -> int:
         f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}, "
         f"{arrow}, vaultra {vaultra.__version__}; {platform.machine()}, best of {args.repeat}\n"
     )
-    print("| string dtype | pandas wall (ms) | vaultra wall (ms) | speed-up | pandas CPU (ms) | vaultra CPU (ms) | speed-up (CPU) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| string dtype | pandas (ms) | vaultra (ms) | speed-up | vaultra dedupe=False (ms) | speed-up "
+        "| pandas + drop_duplicates (ms) | vaultra vs that |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     results = []
     prepared_rows: list[str] = []
+    profiles: list[tuple[str, dict[str, float]]] = []
     for dtype in [d.strip() for d in args.dtypes.split(",") if d.strip()]:
         if dtype == "pyarrow":
             dtype = "string[pyarrow]"
@@ -328,27 +378,34 @@ def main(argv: list[str] | None = None) -> int:
         frames = {**{k: v for k, v in data.items() if k != "charges"}, "charges": charges_frame(data["charges"], dtype)}
         check_agreement(frames, as_of)
         prepared = vaultra.payment_data(frames["charges"], frames["payouts"], frames["disputes"], frames["events"])
-        times = best_of(
-            args.repeat,
-            {
-                "pandas": lambda: pandas_metrics(
-                    frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of
-                ),
-                "vaultra": lambda: vaultra_report(frames, as_of),
-                "vaultra_prepared": lambda: vaultra.score(prepared, as_of=as_of),
-            },
-        )
+        runs: dict[str, Callable[[], object]] = {
+            "pandas": lambda: pandas_metrics(
+                frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of
+            ),
+            "vaultra": lambda: vaultra_report(frames, as_of),
+            "vaultra_nodedupe": lambda: vaultra_report(frames, as_of, dedupe=False),
+            "vaultra_prepared": lambda: vaultra.score(prepared, as_of=as_of),
+        }
+        if not args.no_drop_duplicates:
+            runs["pandas_dedupe"] = lambda: pandas_dedupe_metrics(frames, as_of)
+        times = best_of(args.repeat, runs)
         best = {k: {c: min(v[c]) * 1e3 for c in ("wall", "cpu")} for k, v in times.items()}
-        p, v, prep = best["pandas"], best["vaultra"], best["vaultra_prepared"]
+        p, v, nd, prep = best["pandas"], best["vaultra"], best["vaultra_nodedupe"], best["vaultra_prepared"]
+        pd_ = best.get("pandas_dedupe")
         prepared_rows.append(
             f"| {dtype} | {p['wall']:.1f} | {prep['wall']:.1f} | {p['wall'] / prep['wall']:.1f}x |"
         )
         label = f"{dtype} ({frames['charges']['status'].dtype!r})" if dtype == "str" else dtype
+        dedupe_cols = (
+            f"{pd_['wall']:.1f} | {pd_['wall'] / v['wall']:.1f}x" if pd_ is not None else "- | -"
+        )
         print(
             f"| {label} | {p['wall']:.1f} | {v['wall']:.1f} | {p['wall'] / v['wall']:.1f}x "
-            f"| {p['cpu']:.1f} | {v['cpu']:.1f} | {p['cpu'] / v['cpu']:.1f}x |",
+            f"| {nd['wall']:.1f} | {p['wall'] / nd['wall']:.1f}x | {dedupe_cols} |",
             flush=True,
         )
+        if args.profile:
+            profiles.append((dtype, profile(frames, as_of, args.repeat)))
         results.append(
             {
                 "dtype": dtype,
@@ -357,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
                     k: {c: statistics.median(v[c]) * 1e3 for c in ("wall", "cpu")} for k, v in times.items()
                 },
                 "runs_s": times,
+                "profile_ms": profiles[-1][1] if args.profile else None,
             }
         )
         del frames, prepared
@@ -368,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|")
     for row in prepared_rows:
         print(row)
+    if profiles:
+        print("\nWhere vaultra's time goes (wall ms, best of the same runs):\n")
+        print("| step | " + " | ".join(d for d, _ in profiles) + " |")
+        print("|---|" + "---:|" * len(profiles))
+        for step in profiles[0][1]:
+            print(f"| {step} | " + " | ".join(f"{prof[step]:.2f}" for _, prof in profiles) + " |")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"charges": args.charges, "repeat": args.repeat, "results": results}, f, indent=2)

@@ -16,7 +16,9 @@ use numpy::{Element, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
-use vaultra_core::domain::{ChargeColumns, ChargeStatus, Currency, is_successful};
+use std::borrow::Cow;
+
+use vaultra_core::domain::{ChargeColumnsRef, ChargeStatus, ClassCode, Currency, is_successful};
 
 use crate::objects::{is_null, type_name};
 
@@ -169,6 +171,17 @@ impl<'py> StrColumn<'py> {
         }
     }
 
+    /// The column as it is, without decoding object arrays (for reading ids).
+    pub fn raw_view(&self, py: Python<'_>, name: &str) -> PyResult<StrView<'_>> {
+        match self {
+            Self::Object(array) => Ok(StrView::Objects(slice(array, name)?)),
+            other => match other.prepare(py, name)? {
+                Ok(view) => Ok(view),
+                Err(e) => Err(PyValueError::new_err(e.error.to_string())),
+            },
+        }
+    }
+
     /// A view that can cross into code running without the GIL. Object arrays are decoded
     /// here, with the GIL held (reading a `str` needs it).
     pub fn prepare(&self, py: Python<'_>, name: &str) -> PyResult<Result<StrView<'_>, RowError>> {
@@ -251,6 +264,37 @@ pub enum StrView<'a> {
     Arrow(Vec<ChunkView<'a>>),
     /// Already decoded (object arrays).
     Decoded(Decoded<'static>),
+    /// A NumPy object array as it is (read with the GIL held; ids for de-duplication).
+    Objects(&'a [Py<PyAny>]),
+}
+
+impl<'a> ChunkView<'a> {
+    /// Number of rows of the chunk.
+    pub fn len(&self) -> usize {
+        self.length
+    }
+
+    /// Whether the chunk has no row.
+    pub fn is_empty(&self) -> bool {
+        self.length == 0
+    }
+
+    /// The bytes of row `k` of the chunk; `None` when null or malformed.
+    pub fn value(&self, k: usize) -> Option<&'a [u8]> {
+        let k = self.offset + k;
+        if let Some(v) = self.validity
+            && (v.get(k >> 3)? >> (k & 7)) & 1 == 0
+        {
+            return None;
+        }
+        let at = |i: usize| -> Option<usize> {
+            match self.offsets {
+                OffsetSlice::I32(o) => usize::try_from(*o.get(i)?).ok(),
+                OffsetSlice::I64(o) => usize::try_from(*o.get(i)?).ok(),
+            }
+        };
+        self.data.get(at(k)?..at(k + 1)?)
+    }
 }
 
 /// Per row, an index into a column's distinct values (index 0 is null).
@@ -434,6 +478,7 @@ impl<'a> StrView<'a> {
     fn decode(self, name: &str) -> Result<Decoded<'a>, RowError> {
         match self {
             Self::Decoded(d) => Ok(d),
+            Self::Objects(_) => Err(malformed(name, "object array not decoded")),
             Self::Codes { codes, values } => {
                 let mut all = Vec::with_capacity(values.len() + 1);
                 all.push(None);
@@ -576,22 +621,45 @@ fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// Looks a row's value up in a per-value table; a code beyond the table is malformed input.
-#[inline]
-fn lookup<'t, T>(
-    table: &'t [T],
-    codes: &RowCodes<'_>,
-    row: usize,
-    name: &str,
-) -> Result<&'t T, RowError> {
-    table.get(codes.at(row)).ok_or_else(|| RowError {
-        row,
-        error: vaultra_core::Error::invalid(name, "categorical code out of range"),
-    })
+/// The charges of a frame as the core's metric pass reads them: the numeric columns
+/// (borrowed from the frame unless some rows had to be dropped), a class code per row and
+/// the currencies the codes index.
+pub struct Classified<'a> {
+    created: Cow<'a, [i64]>,
+    amount: Cow<'a, [i64]>,
+    refunded: Cow<'a, [i64]>,
+    class: Vec<u16>,
+    currencies: Vec<Currency>,
+    /// The frame row of each kept row, when rows tagged as another object were dropped.
+    rows: Option<Vec<usize>>,
 }
 
-/// Appends every charge of `inputs` to `columns`, the first bad row stopping it.
-pub fn push_charges(columns: &mut ChargeColumns, inputs: ChargeInputs<'_>) -> Result<(), RowError> {
+impl Classified<'_> {
+    /// The checked, borrowed view of the core ([`ChargeColumnsRef::new`] checks the
+    /// amounts once over whole columns); a bad row is reported by its frame position.
+    pub fn view(&self) -> Result<ChargeColumnsRef<'_, u16>, RowError> {
+        ChargeColumnsRef::new(
+            &self.created,
+            &self.amount,
+            &self.refunded,
+            &self.class,
+            &self.currencies,
+        )
+        .map_err(|e| RowError {
+            row: self
+                .rows
+                .as_ref()
+                .and_then(|r| r.get(e.row).copied())
+                .unwrap_or(e.row),
+            error: e.error,
+        })
+    }
+}
+
+/// Classifies every charge of `inputs`: decodes the string columns, parses each distinct
+/// value once, and gives each row its class code (its currency's index when it is a
+/// successful charge, "not counted" otherwise). The first bad row stops it.
+pub fn classify(inputs: ChargeInputs<'_>) -> Result<Classes<'_>, RowError> {
     let ChargeInputs {
         created,
         amount,
@@ -601,12 +669,6 @@ pub fn push_charges(columns: &mut ChargeColumns, inputs: ChargeInputs<'_>) -> Re
         status,
         object,
     } = inputs;
-    let inputs = Numbers {
-        created,
-        amount,
-        refunded,
-        captured,
-    };
     let currency = currency.decode("currency")?;
     let status = status.decode("status")?;
     let object = match object {
@@ -616,12 +678,27 @@ pub fn push_charges(columns: &mut ChargeColumns, inputs: ChargeInputs<'_>) -> Re
 
     // Parse each distinct value once; a bad one is reported at the first row using it.
     let missing = |field: &str| vaultra_core::Error::invalid(field, "missing");
-    let currencies: Vec<Result<Currency, vaultra_core::Error>> = currency
+    let mut currencies: Vec<Currency> = Vec::new();
+    let currency_index: Vec<Result<u16, vaultra_core::Error>> = currency
         .values
         .iter()
-        .map(|v| match v {
-            None => Err(missing("currency")),
-            Some(b) => Currency::parse(&text(b)),
+        .map(|v| {
+            let c = match v {
+                None => return Err(missing("currency")),
+                Some(b) => Currency::parse(&text(b))?,
+            };
+            // `USD` and `usd` are one currency: intern the parsed value.
+            let i = match currencies.iter().position(|x| *x == c) {
+                Some(i) => i,
+                None => {
+                    currencies.push(c);
+                    currencies.len() - 1
+                }
+            };
+            u16::try_from(i)
+                .ok()
+                .filter(|&i| i < SKIPPED)
+                .ok_or_else(|| vaultra_core::Error::invalid_input("too many distinct currencies"))
         })
         .collect();
     let statuses: Vec<Result<ChargeStatus, vaultra_core::Error>> = status
@@ -642,38 +719,115 @@ pub fn push_charges(columns: &mut ChargeColumns, inputs: ChargeInputs<'_>) -> Re
         None => Vec::new(),
     };
     let tables = Tables {
-        currencies: &currencies,
+        currencies: &currency_index,
         statuses: &statuses,
         keep: &keep,
     };
-
+    let numbers = Numbers { captured };
+    let n = created.len();
     let narrow = (
         currency.codes.narrow(currency.values.len()),
         status.codes.narrow(status.values.len()),
         object.map(|o| o.codes.narrow(o.values.len())),
     );
-    match narrow {
+    let mut class = Vec::with_capacity(n);
+    let skipped = match narrow {
         (RowCodes::U8(c), RowCodes::U8(s), None) => {
-            push_narrow(columns, &inputs, &tables, &c, &s, None)
+            classify_narrow(&mut class, &numbers, &tables, &c, &s, None)?
         }
         (RowCodes::U8(c), RowCodes::U8(s), Some(RowCodes::U8(o))) => {
-            push_narrow(columns, &inputs, &tables, &c, &s, Some(&o))
+            classify_narrow(&mut class, &numbers, &tables, &c, &s, Some(&o))?
         }
-        (c, s, o) => push_any(columns, &inputs, &tables, &c, &s, o.as_ref()),
-    }
+        (c, s, o) => classify_any(&mut class, n, &numbers, &tables, &c, &s, o.as_ref())?,
+    };
+    Ok(Classes {
+        created,
+        amount,
+        refunded,
+        class,
+        currencies,
+        skipped,
+    })
 }
 
-/// The numeric columns of the charges.
-struct Numbers<'a> {
+/// Classified charges before de-duplication (see [`classify`]).
+pub struct Classes<'a> {
     created: &'a [i64],
     amount: &'a [i64],
     refunded: &'a [i64],
+    class: Vec<u16>,
+    currencies: Vec<Currency>,
+    skipped: bool,
+}
+
+impl<'a> Classes<'a> {
+    /// Whether row `row` is tagged as another object (skipped: it takes no part in
+    /// de-duplication either, as in an export).
+    pub fn is_skipped(&self, row: usize) -> bool {
+        self.skipped && self.class.get(row) == Some(&SKIPPED)
+    }
+
+    /// The charges to count: rows a later row with the same id replaces are checked but
+    /// not counted; rows tagged as another object are dropped (and not checked), which
+    /// copies the other rows.
+    pub fn finish(mut self, superseded: Option<&[bool]>) -> Classified<'a> {
+        if let Some(superseded) = superseded {
+            for (k, _) in self
+                .class
+                .iter_mut()
+                .zip(superseded)
+                .filter(|(k, s)| **s && **k != SKIPPED)
+            {
+                *k = u16::NOT_COUNTED;
+            }
+        }
+        let Self {
+            created,
+            amount,
+            refunded,
+            class,
+            currencies,
+            skipped,
+        } = self;
+        if !skipped {
+            return Classified {
+                created: Cow::Borrowed(created),
+                amount: Cow::Borrowed(amount),
+                refunded: Cow::Borrowed(refunded),
+                class,
+                currencies,
+                rows: None,
+            };
+        }
+        let rows: Vec<usize> = class
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k != SKIPPED)
+            .map(|(i, _)| i)
+            .collect();
+        let pick = |col: &[i64]| -> Vec<i64> { rows.iter().map(|&r| col[r]).collect() };
+        Classified {
+            created: Cow::Owned(pick(created)),
+            amount: Cow::Owned(pick(amount)),
+            refunded: Cow::Owned(pick(refunded)),
+            class: rows.iter().map(|&r| class[r]).collect(),
+            currencies,
+            rows: Some(rows),
+        }
+    }
+}
+
+/// The class code of a row tagged as another object (dropped before the view is built).
+const SKIPPED: u16 = u16::NOT_COUNTED - 1;
+
+/// The optional numeric column the classification reads.
+struct Numbers<'a> {
     captured: Option<&'a [bool]>,
 }
 
 /// What each distinct value of the string columns means.
 struct Tables<'t> {
-    currencies: &'t [Result<Currency, vaultra_core::Error>],
+    currencies: &'t [Result<u16, vaultra_core::Error>],
     statuses: &'t [Result<ChargeStatus, vaultra_core::Error>],
     keep: &'t [bool],
 }
@@ -712,102 +866,134 @@ impl RowCodes<'_> {
 }
 
 /// The hot loop, when every string column is a byte per row: every table is indexed by a
-/// byte, so the loop has no bounds checks on them.
-fn push_narrow(
-    columns: &mut ChargeColumns,
-    inputs: &Numbers<'_>,
+/// byte, so the loop is branch-free and has no bounds checks on them. Returns whether
+/// some row was tagged as another object.
+fn classify_narrow(
+    class: &mut Vec<u16>,
+    numbers: &Numbers<'_>,
     tables: &Tables<'_>,
     currency: &[u8],
     status: &[u8],
     object: Option<&[u8]>,
-) -> Result<(), RowError> {
-    let keep_all = [true; 256];
-    let mut keep = [false; 256];
-    for (k, v) in keep.iter_mut().zip(tables.keep) {
-        *k = *v;
-    }
-    let keep = if object.is_some() { &keep } else { &keep_all };
-    // A bad value (null, unknown) stops the load at the first kept row that uses it.
-    let mut bad_currency = [false; 256];
-    for (b, c) in bad_currency.iter_mut().zip(tables.currencies) {
-        *b = c.is_err();
-    }
-    let mut bad_status = [false; 256];
-    for (b, s) in bad_status.iter_mut().zip(tables.statuses) {
-        *b = s.is_err();
-    }
-    let bad = |row: usize, c: usize, s: usize| {
-        let error = match (&tables.currencies[c], &tables.statuses[s]) {
-            (Err(e), _) | (_, Err(e)) => e.clone(),
-            _ => vaultra_core::Error::Internal("a bad value that is not".into()),
-        };
-        RowError { row, error }
-    };
-    let mut currency_of = [Currency::USD; 256];
-    for (slot, c) in currency_of.iter_mut().zip(tables.currencies) {
-        if let Ok(c) = c {
-            *slot = *c;
+) -> Result<bool, RowError> {
+    let mut keep = [true; 256];
+    if object.is_some() {
+        keep = [false; 256];
+        for (k, v) in keep.iter_mut().zip(tables.keep) {
+            *k = *v;
         }
     }
+    // A bad value (null, unknown) stops the load at the first kept row that uses it.
+    let mut bad_currency = [false; 256];
+    let mut currency_class = [0u16; 256];
+    for ((b, k), c) in bad_currency
+        .iter_mut()
+        .zip(&mut currency_class)
+        .zip(tables.currencies)
+    {
+        match c {
+            Ok(c) => *k = *c,
+            Err(_) => *b = true,
+        }
+    }
+    let mut bad_status = [false; 256];
     // Whether a charge with each status is successful, captured or not: the rule stays in
     // the core (`is_successful`).
     let mut successful = [[false; 256]; 2];
     for (i, s) in tables.statuses.iter().enumerate() {
-        if let Ok(s) = s {
-            successful[0][i] = is_successful(*s, false);
-            successful[1][i] = is_successful(*s, true);
+        match s {
+            Ok(s) => {
+                successful[0][i] = is_successful(*s, false);
+                successful[1][i] = is_successful(*s, true);
+            }
+            Err(_) => bad_status[i] = true,
         }
     }
-    let n = inputs.created.len();
-    let (created, amount, refunded) = (
-        &inputs.created[..n],
-        &inputs.amount[..n],
-        &inputs.refunded[..n],
-    );
-    let (currency, status) = (&currency[..n], &status[..n]);
-    for row in 0..n {
-        if let Some(o) = object
-            && !keep[usize::from(o[row])]
-        {
-            continue;
+    let n = currency.len();
+    let status = &status[..n];
+    let row_class = |c: u8, s: u8, captured: bool, kept: bool| -> (u16, bool) {
+        let (c, s) = (usize::from(c), usize::from(s));
+        let bad = kept & (bad_currency[c] | bad_status[s]);
+        let counted = successful[usize::from(captured)][s];
+        let k = if !kept {
+            SKIPPED
+        } else if counted {
+            currency_class[c]
+        } else {
+            u16::NOT_COUNTED
+        };
+        (k, bad)
+    };
+    let mut any_bad = false;
+    let mut any_skipped = false;
+    // Specialized per optional column so the common frame (no object tags other than
+    // `charge`, captured given or not) runs a tight loop.
+    match (object, numbers.captured) {
+        (None, None) => class.extend(currency.iter().zip(status).map(|(&c, &s)| {
+            let (k, bad) = row_class(c, s, true, true);
+            any_bad |= bad;
+            k
+        })),
+        (None, Some(cap)) => {
+            let cap = &cap[..n];
+            class.extend(currency.iter().zip(status).zip(cap).map(|((&c, &s), &p)| {
+                let (k, bad) = row_class(c, s, p, true);
+                any_bad |= bad;
+                k
+            }))
         }
-        let (c, s) = (usize::from(currency[row]), usize::from(status[row]));
-        if bad_currency[c] | bad_status[s] {
-            return Err(bad(row, c, s));
+        (Some(o), cap) => {
+            let o = &o[..n];
+            class.extend((0..n).map(|row| {
+                let kept = keep[usize::from(o[row])];
+                let p = cap.is_none_or(|c| c[row]);
+                let (k, bad) = row_class(currency[row], status[row], p, kept);
+                any_bad |= bad;
+                any_skipped |= !kept;
+                k
+            }))
         }
-        let captured = inputs.captured.is_none_or(|c| c[row]);
-        columns
-            .push_fields(
-                created[row],
-                amount[row],
-                refunded[row],
-                currency_of[c],
-                successful[usize::from(captured)][s],
-            )
-            .map_err(|error| RowError { row, error })?;
     }
-    Ok(())
+    if any_bad {
+        // Find and report the first bad row (the rare path).
+        for row in 0..n {
+            let kept = object.is_none_or(|o| keep[usize::from(o[row])]);
+            let (c, s) = (usize::from(currency[row]), usize::from(status[row]));
+            if kept && (bad_currency[c] || bad_status[s]) {
+                let error = match (&tables.currencies[c], &tables.statuses[s]) {
+                    (Err(e), _) | (_, Err(e)) => e.clone(),
+                    _ => vaultra_core::Error::Internal("a bad value that is not".into()),
+                };
+                return Err(RowError { row, error });
+            }
+        }
+    }
+    Ok(any_skipped)
 }
 
 /// The general loop: any code width, every row checked.
-fn push_any(
-    columns: &mut ChargeColumns,
-    inputs: &Numbers<'_>,
+fn classify_any(
+    class: &mut Vec<u16>,
+    n: usize,
+    numbers: &Numbers<'_>,
     tables: &Tables<'_>,
     currency: &RowCodes<'_>,
     status: &RowCodes<'_>,
     object: Option<&RowCodes<'_>>,
-) -> Result<(), RowError> {
+) -> Result<bool, RowError> {
     let fail = |row: usize| {
         move |error: &vaultra_core::Error| RowError {
             row,
             error: error.clone(),
         }
     };
-    for row in 0..inputs.created.len() {
+    let mut skipped = false;
+    for row in 0..n {
         if let Some(o) = object
             && !*lookup(tables.keep, o, row, "object")?
         {
+            class.push(SKIPPED);
+            skipped = true;
             continue;
         }
         let currency = lookup(tables.currencies, currency, row, "currency")?
@@ -816,16 +1002,26 @@ fn push_any(
         let status = lookup(tables.statuses, status, row, "status")?
             .as_ref()
             .map_err(fail(row))?;
-        let captured = inputs.captured.is_none_or(|c| c[row]);
-        columns
-            .push_fields(
-                inputs.created[row],
-                inputs.amount[row],
-                inputs.refunded[row],
-                *currency,
-                is_successful(*status, captured),
-            )
-            .map_err(|error| RowError { row, error })?;
+        let captured = numbers.captured.is_none_or(|c| c[row]);
+        class.push(if is_successful(*status, captured) {
+            *currency
+        } else {
+            u16::NOT_COUNTED
+        });
     }
-    Ok(())
+    Ok(skipped)
+}
+
+/// Looks a row's value up in a per-value table; a code beyond the table is malformed input.
+#[inline]
+fn lookup<'t, T>(
+    table: &'t [T],
+    codes: &RowCodes<'_>,
+    row: usize,
+    name: &str,
+) -> Result<&'t T, RowError> {
+    table.get(codes.at(row)).ok_or_else(|| RowError {
+        row,
+        error: vaultra_core::Error::invalid(name, "categorical code out of range"),
+    })
 }

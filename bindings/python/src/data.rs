@@ -8,12 +8,12 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use vaultra_adapters::files::Loader;
-use vaultra_core::domain::ChargeColumns;
+use vaultra_core::domain::ChargeColumnsRef;
 use vaultra_core::domain::stripe::{Kind, Normalized};
 
 use crate::columns::{self, StrColumn};
 use crate::errors::{CoreError, to_py_err};
-use crate::objects;
+use crate::{dedupe, objects};
 
 /// The payment data of one business: charges (held column by column), payouts, disputes
 /// and payout-paid times.
@@ -21,7 +21,7 @@ use crate::objects;
 /// Build it with ``vaultra.load_export(path)`` or let ``vaultra.score`` build one from
 /// lists of Stripe objects or DataFrames. Objects added from dicts or an export folder are
 /// de-duplicated by Stripe id (a later object replaces an earlier one with the same id, as
-/// the ``vaultra`` command does); DataFrame rows are taken as they are.
+/// the ``vaultra`` command does); DataFrame rows are de-duplicated within their frame.
 #[pyclass(module = "vaultra._vaultra", name = "PaymentData")]
 #[derive(Debug, Default)]
 pub struct PyPaymentData {
@@ -117,6 +117,120 @@ impl PyPaymentData {
     }
 }
 
+/// The charge columns of one DataFrame, as the Python side hands them over.
+pub struct ChargeFrame<'py, 'a> {
+    /// `created`, unix seconds.
+    pub created: PyReadonlyArray1<'py, i64>,
+    /// `amount`, minor units.
+    pub amount: PyReadonlyArray1<'py, i64>,
+    /// `amount_refunded`, minor units.
+    pub amount_refunded: PyReadonlyArray1<'py, i64>,
+    /// `currency` (an encoded string column, see `add_charge_columns`).
+    pub currency: &'a Bound<'py, PyAny>,
+    /// `status`.
+    pub status: &'a Bound<'py, PyAny>,
+    /// `captured`, `None` when every charge is captured.
+    pub captured: Option<PyReadonlyArray1<'py, bool>>,
+    /// `object`, when the frame has it.
+    pub object: Option<&'a Bound<'py, PyAny>>,
+    /// `describe(i)` names row `i` in errors.
+    pub describe: Option<&'a Bound<'py, PyAny>>,
+    /// `id`, when rows are to be de-duplicated.
+    pub id: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl ChargeFrame<'_, '_> {
+    /// Reads, checks and classifies the columns, then runs `f` on the core's borrowed
+    /// view with the GIL released. A bad row raises `InvalidInput` naming it.
+    pub fn with_view<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(ChargeColumnsRef<'_, u16>) -> R + Send,
+    ) -> PyResult<R> {
+        let created = columns::slice(&self.created, "created")?;
+        let amount = columns::slice(&self.amount, "amount")?;
+        let refunded = columns::slice(&self.amount_refunded, "amount_refunded")?;
+        let captured = match &self.captured {
+            Some(c) => Some(columns::slice(c, "captured")?),
+            None => None,
+        };
+        let n = created.len();
+        columns::check_len(n, amount.len(), "amount")?;
+        columns::check_len(n, refunded.len(), "amount_refunded")?;
+        if let Some(c) = captured {
+            columns::check_len(n, c.len(), "captured")?;
+        }
+        let currency = StrColumn::extract(self.currency, "currency")?;
+        let status = StrColumn::extract(self.status, "status")?;
+        let object = self
+            .object
+            .map(|o| StrColumn::extract(o, "object"))
+            .transpose()?;
+        let id = self.id.map(|o| StrColumn::extract(o, "id")).transpose()?;
+        columns::check_len(n, currency.rows(), "currency")?;
+        columns::check_len(n, status.rows(), "status")?;
+        if let Some(o) = &object {
+            columns::check_len(n, o.rows(), "object")?;
+        }
+        if let Some(i) = &id {
+            columns::check_len(n, i.rows(), "id")?;
+        }
+
+        let describe = self.describe;
+        let fail = |py: Python<'_>, e: columns::RowError| -> PyResult<PyErr> {
+            let context = match describe {
+                Some(f) => f.call1((e.row,))?.str()?.to_string(),
+                None => format!("charges row {}", e.row),
+            };
+            Ok(to_py_err(py, e.error.in_context(context)))
+        };
+        let views = (|| {
+            Ok(columns::ChargeInputs {
+                created,
+                amount,
+                refunded,
+                captured,
+                currency: currency.prepare(py, "currency")??,
+                status: status.prepare(py, "status")??,
+                object: match &object {
+                    Some(o) => Some(o.prepare(py, "object")??),
+                    None => None,
+                },
+            })
+        })();
+        let inputs = match views {
+            Ok(inputs) => inputs,
+            Err(Prepare::Py(e)) => return Err(e),
+            Err(Prepare::Row(e)) => return Err(fail(py, e)?),
+        };
+        let classes = match py.detach(|| columns::classify(inputs)) {
+            Ok(c) => c,
+            Err(e) => return Err(fail(py, e)?),
+        };
+        let superseded = match &id {
+            Some(ids) => {
+                let view = ids.raw_view(py, "id")?;
+                let skip = |row: usize| classes.is_skipped(row);
+                // Object arrays are read with the GIL held; other encodings without it.
+                Some(match view {
+                    columns::StrView::Objects(_) => dedupe::superseded(py, &view, skip),
+                    other => py.detach(|| dedupe::superseded_detached(&other, skip)),
+                })
+            }
+            None => None,
+        };
+        let result = py.detach(|| {
+            let classified = classes.finish(superseded.as_deref());
+            let view = classified.view()?;
+            Ok(f(view))
+        });
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => Err(fail(py, e)?),
+        }
+    }
+}
+
 #[pymethods]
 impl PyPaymentData {
     /// Empty payment data.
@@ -209,14 +323,17 @@ impl PyPaymentData {
     /// Adds charges given column by column: the fast path for DataFrames.
     ///
     /// ``created``, ``amount`` and ``amount_refunded`` are contiguous ``int64`` arrays;
-    /// ``captured`` a ``bool`` array or ``None`` (all captured). ``currency``, ``status``
-    /// and ``object`` are string columns in one of three encodings:
+    /// ``captured`` a ``bool`` array or ``None`` (all captured). ``currency``, ``status``,
+    /// ``object`` and ``id`` are string columns in one of three encodings:
     /// ``("codes", codes, values)`` (integer codes into ``values``, ``-1`` for null),
     /// ``("arrow", [(offsets, data, validity, offset, length), ...])`` (Arrow string
     /// chunks as arrays), or ``("object", array)`` (a NumPy object array of ``str``).
-    /// Rows whose ``object`` is set and is not ``"charge"`` are skipped. ``describe(i)``
-    /// names row ``i`` in error messages. The GIL is released while the columns are read.
-    #[pyo3(signature = (created, amount, amount_refunded, currency, status, captured = None, object = None, describe = None))]
+    /// Rows whose ``object`` is set and is not ``"charge"`` are skipped. When ``id`` is
+    /// given, a row that a later row with the same id replaces is checked but not counted
+    /// (de-duplication within the frame, as every other ingestion path does).
+    /// ``describe(i)`` names row ``i`` in error messages. The GIL is released while the
+    /// columns are read; the numbers are copied in bulk, never row by row.
+    #[pyo3(signature = (created, amount, amount_refunded, currency, status, captured = None, object = None, describe = None, id = None))]
     #[allow(clippy::too_many_arguments)]
     fn add_charge_columns(
         &mut self,
@@ -229,65 +346,23 @@ impl PyPaymentData {
         captured: Option<PyReadonlyArray1<'_, bool>>,
         object: Option<&Bound<'_, PyAny>>,
         describe: Option<&Bound<'_, PyAny>>,
+        id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let created = columns::slice(&created, "created")?;
-        let amount = columns::slice(&amount, "amount")?;
-        let refunded = columns::slice(&amount_refunded, "amount_refunded")?;
-        let captured = match &captured {
-            Some(c) => Some(columns::slice(c, "captured")?),
-            None => None,
-        };
-        let n = created.len();
-        columns::check_len(n, amount.len(), "amount")?;
-        columns::check_len(n, refunded.len(), "amount_refunded")?;
-        if let Some(c) = captured {
-            columns::check_len(n, c.len(), "captured")?;
-        }
-        let currency = StrColumn::extract(currency, "currency")?;
-        let status = StrColumn::extract(status, "status")?;
-        let object = object
-            .map(|o| StrColumn::extract(o, "object"))
-            .transpose()?;
-        columns::check_len(n, currency.rows(), "currency")?;
-        columns::check_len(n, status.rows(), "status")?;
-        if let Some(o) = &object {
-            columns::check_len(n, o.rows(), "object")?;
-        }
-
-        let fail = |py: Python<'_>, e: columns::RowError| -> PyResult<PyErr> {
-            let context = match describe {
-                Some(f) => f.call1((e.row,))?.str()?.to_string(),
-                None => format!("charges row {}", e.row),
-            };
-            Ok(to_py_err(py, e.error.in_context(context)))
-        };
-        let views = (|| {
-            Ok(columns::ChargeInputs {
-                created,
-                amount,
-                refunded,
-                captured,
-                currency: currency.prepare(py, "currency")??,
-                status: status.prepare(py, "status")??,
-                object: match &object {
-                    Some(o) => Some(o.prepare(py, "object")??),
-                    None => None,
-                },
-            })
-        })();
-        let inputs = match views {
-            Ok(inputs) => inputs,
-            Err(Prepare::Py(e)) => return Err(e),
-            Err(Prepare::Row(e)) => return Err(fail(py, e)?),
+        let frame = ChargeFrame {
+            created,
+            amount,
+            amount_refunded,
+            currency,
+            status,
+            captured,
+            object,
+            describe,
+            id,
         };
         let charges = &mut self.loader.data_mut().charges;
-        if charges.is_empty() {
-            *charges = ChargeColumns::with_capacity(n);
-        }
-        match py.detach(|| columns::push_charges(charges, inputs)) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(fail(py, e)?),
-        }
+        frame
+            .with_view(py, |view| charges.extend_from(view))?
+            .map_err(|e| to_py_err(py, e))
     }
 
     /// Number of charges held (successful or not).

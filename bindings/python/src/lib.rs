@@ -7,14 +7,18 @@
 //! - [`columns`] reads charge columns as arrays (the DataFrame fast path);
 //! - [`data`] holds a business's payment data and loads export folders;
 //! - [`report`] assesses, simulates and plans, returning the core's JSON;
+//! - [`client`] reads a store through the core's services (`Client`);
+//! - [`dedupe`] de-duplicates DataFrame rows by Stripe id;
 //! - [`errors`] declares the exception hierarchy and maps the core error onto it.
 //!
 //! Business rules live in `vaultra-core` only; the GIL is released while it computes.
 
 use pyo3::prelude::*;
 
+pub mod client;
 pub mod columns;
 pub mod data;
+pub mod dedupe;
 pub mod errors;
 pub mod objects;
 pub mod report;
@@ -25,6 +29,8 @@ mod _vaultra {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use crate::client::PyClient;
+    #[pymodule_export]
     use crate::data::{PyPaymentData, load_export};
     #[pymodule_export]
     use crate::errors::{
@@ -32,7 +38,7 @@ mod _vaultra {
         VaultraError,
     };
     #[pymodule_export]
-    use crate::report::{PyIndicators, PyPolicy, PyReport, assess};
+    use crate::report::{PyIndicators, PyPolicy, PyReport, assess, assess_charge_columns};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -6,18 +6,19 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use vaultra_core::domain::Currency;
-use vaultra_core::metrics::Trend;
+use vaultra_core::domain::{Currency, PaymentDataRef};
+use vaultra_core::metrics::{CurrencyChoice, Trend, Window, compute_view};
 use vaultra_core::report::{Options, Report, assess as core_assess};
 use vaultra_core::scoring::{
     ChangeValue, Changes, Indicators, MetricKey, Policy, apply, next_tier_plan, simulate,
 };
 
-use crate::data::PyPaymentData;
+use crate::data::{ChargeFrame, PyPaymentData};
 use crate::errors::{CoreError, invalid, to_py_err};
 use crate::objects::type_name;
 
@@ -89,6 +90,13 @@ pub struct PyReport {
     policy: Policy,
 }
 
+impl PyReport {
+    /// A report scored under `policy`.
+    pub fn new(report: Report, policy: Policy) -> Self {
+        Self { report, policy }
+    }
+}
+
 #[pymethods]
 impl PyReport {
     /// The JSON contract of METRICS.md §6, as text.
@@ -134,21 +142,12 @@ impl PyReport {
     }
 }
 
-/// Runs the metric pass, the score and the recommendations (the GIL is released).
-///
-/// ``as_of`` is the last day of the window (``YYYY-MM-DD``), ``window_days`` its length
-/// (2..=366), ``currency`` a three-letter code or ``None`` to pick the one with the most
-/// successful volume.
-#[pyfunction]
-#[pyo3(signature = (data, as_of, window_days, currency, policy))]
-pub fn assess(
+fn options(
     py: Python<'_>,
-    data: PyRef<'_, PyPaymentData>,
     as_of: &str,
     window_days: i64,
     currency: Option<&str>,
-    policy: &PyPolicy,
-) -> PyResult<PyReport> {
+) -> PyResult<Options> {
     let as_of = NaiveDate::from_str(as_of).map_err(|e| {
         invalid(
             py,
@@ -169,16 +168,95 @@ pub fn assess(
         .map(Currency::parse)
         .transpose()
         .map_err(CoreError)?;
-    let options = Options {
+    Ok(Options {
         as_of,
         window_days,
         currency,
-    };
+    })
+}
+
+/// Runs the metric pass, the score and the recommendations (the GIL is released).
+///
+/// ``as_of`` is the last day of the window (``YYYY-MM-DD``), ``window_days`` its length
+/// (2..=366), ``currency`` a three-letter code or ``None`` to pick the one with the most
+/// successful volume.
+#[pyfunction]
+#[pyo3(signature = (data, as_of, window_days, currency, policy))]
+pub fn assess(
+    py: Python<'_>,
+    data: PyRef<'_, PyPaymentData>,
+    as_of: &str,
+    window_days: i64,
+    currency: Option<&str>,
+    policy: &PyPolicy,
+) -> PyResult<PyReport> {
+    let options = options(py, as_of, window_days, currency)?;
     let payments = data.loader.data();
     let policy = &policy.policy;
     let report = py
         .detach(|| core_assess(payments, &options, policy))
         .map_err(CoreError)?;
+    Ok(PyReport {
+        report,
+        policy: policy.clone(),
+    })
+}
+
+/// [`assess`] with the charges read straight from a DataFrame's columns: the core's
+/// metric pass reads the frame's buffers in place (no copy into ``data``), which is what
+/// ``vaultra.score(frame, ...)`` does. ``data`` holds the payouts, disputes and paid
+/// times and no charges; the charge columns are as for ``PaymentData.add_charge_columns``.
+#[pyfunction]
+#[pyo3(signature = (data, created, amount, amount_refunded, currency_column, status, captured, object, describe, id, as_of, window_days, currency, policy))]
+#[allow(clippy::too_many_arguments)]
+pub fn assess_charge_columns<'py>(
+    py: Python<'py>,
+    data: PyRef<'_, PyPaymentData>,
+    created: PyReadonlyArray1<'py, i64>,
+    amount: PyReadonlyArray1<'py, i64>,
+    amount_refunded: PyReadonlyArray1<'py, i64>,
+    currency_column: &Bound<'py, PyAny>,
+    status: &Bound<'py, PyAny>,
+    captured: Option<PyReadonlyArray1<'py, bool>>,
+    object: Option<&Bound<'py, PyAny>>,
+    describe: Option<&Bound<'py, PyAny>>,
+    id: Option<&Bound<'py, PyAny>>,
+    as_of: &str,
+    window_days: i64,
+    currency: Option<&str>,
+    policy: &PyPolicy,
+) -> PyResult<PyReport> {
+    let options = options(py, as_of, window_days, currency)?;
+    let window = Window::new(options.as_of, options.window_days).map_err(CoreError)?;
+    let payments = data.loader.data();
+    if !payments.charges.is_empty() {
+        return Err(CoreError(vaultra_core::Error::Internal(
+            "assess_charge_columns: the data already holds charges".into(),
+        ))
+        .into());
+    }
+    let frame = ChargeFrame {
+        created,
+        amount,
+        amount_refunded,
+        currency: currency_column,
+        status,
+        captured,
+        object,
+        describe,
+        id,
+    };
+    let policy = &policy.policy;
+    let choice = CurrencyChoice::from(options.currency);
+    let report = frame.with_view(py, |charges| {
+        let view = PaymentDataRef {
+            charges,
+            payouts: &payments.payouts,
+            disputes: &payments.disputes,
+            paid_at: &payments.paid_at,
+        };
+        Report::from_metrics(compute_view(view, window, choice), policy)
+    })?;
     Ok(PyReport {
         report,
         policy: policy.clone(),

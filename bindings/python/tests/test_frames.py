@@ -178,3 +178,57 @@ def test_large_frame_uses_every_row() -> None:
     assert 0 < len(inside) < n
     assert report.metrics.transaction_count == len(inside)
     assert report.metrics.revenue_total * 100 == int(inside["amount"].sum())
+
+
+def _with_repeats(seasonal: Dataset) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """Charges where some objects appear twice: an older state first, the newer state
+    later (a refund, a failure, another amount), as overlapping exports produce."""
+    charges = [dict(c) for c in seasonal.objects()["charges"]]
+    successful = [c for c in charges if c["status"] == "succeeded" and c.get("captured", True)]
+    newer = []
+    for i, c in enumerate(successful[:60]):
+        state = dict(c)
+        if i % 3 == 0:
+            state["amount_refunded"] = state["amount"]
+        elif i % 3 == 1:
+            state["status"] = "failed"
+        else:
+            state["amount"] = state["amount"] * 2
+        newer.append(state)
+    objects = charges[:200] + newer + charges[200:]
+    return objects, pd.DataFrame(objects)
+
+
+@pytest.mark.parametrize("dtype", sorted(CONVERSIONS))
+def test_repeated_ids_later_row_wins(seasonal: Dataset, dtype: str) -> None:
+    objects, frame = _with_repeats(seasonal)
+    assert frame["id"].duplicated().sum() == 60
+    from_dicts = vaultra.score(objects, as_of=seasonal.end).to_dict()
+    # The dicts path keeps the later state of each id; the frame must agree.
+    without = vaultra.score(objects[:200] + objects[260:], as_of=seasonal.end).to_dict()
+    assert from_dicts != without
+    for column in STRING_COLUMNS:
+        frame[column] = CONVERSIONS[dtype](frame[column])
+    assert vaultra.score(frame, as_of=seasonal.end).to_dict() == from_dicts
+    data = vaultra.payment_data(frame)
+    assert data.charge_count == len(objects)  # the older states are held, not counted
+    assert vaultra.score(data, as_of=seasonal.end).to_dict() == from_dicts
+
+
+def test_repeated_ids_kept_with_dedupe_false(seasonal: Dataset) -> None:
+    objects, frame = _with_repeats(seasonal)
+    report = vaultra.score(frame, as_of=seasonal.end).to_dict()
+    both = vaultra.score(frame, as_of=seasonal.end, dedupe=False).to_dict()
+    assert both["metrics"]["transaction_count"] > report["metrics"]["transaction_count"]
+    # Without the id column there is nothing to de-duplicate by.
+    no_ids = frame.drop(columns="id")
+    assert vaultra.score(no_ids, as_of=seasonal.end).to_dict() == both
+
+
+def test_repeated_ids_of_other_objects_are_ignored(seasonal: Dataset, expected: dict[str, Any]) -> None:
+    # A refund row sharing a charge's id is skipped, so it replaces nothing.
+    frames = _frames(seasonal)
+    other = frames[0].iloc[:3].copy()
+    other["object"] = "refund"
+    frames[0] = pd.concat([frames[0], other], ignore_index=True)
+    assert _score(frames, seasonal) == expected

@@ -7,7 +7,10 @@ mod payments;
 pub mod stripe;
 
 pub use currency::Currency;
-pub use dataset::{ChargeColumns, PaymentData, is_successful};
+pub use dataset::{
+    ChargeColumns, ChargeColumnsRef, ClassCode, InvalidRow, PaymentData, PaymentDataRef,
+    is_successful,
+};
 pub use money::Money;
 pub use payments::{Charge, ChargeStatus, Dispute, MAX_AMOUNT, Payout, PayoutPaid, PayoutStatus};
 

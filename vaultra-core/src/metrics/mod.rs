@@ -19,7 +19,7 @@ pub use window::{
     day_of, epoch_day,
 };
 
-use crate::domain::{Currency, Money, PaymentData, PayoutStatus};
+use crate::domain::{ClassCode, Currency, Money, PaymentData, PaymentDataRef, PayoutStatus};
 
 /// Direction of revenue between the two halves of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -158,9 +158,19 @@ impl Metrics {
 
 /// Computes every metric of METRICS.md §3 for `window` in the chosen currency.
 pub fn compute(data: &PaymentData, window: Window, currency: CurrencyChoice) -> Metrics {
+    compute_view(data.view(), window, currency)
+}
+
+/// [`compute`] over borrowed data: the same pass, for charges held in someone else's
+/// buffers (a binding's DataFrame columns), read in place.
+pub fn compute_view<C: ClassCode>(
+    data: PaymentDataRef<'_, C>,
+    window: Window,
+    currency: CurrencyChoice,
+) -> Metrics {
     let days = usize::from(window.days());
     let start_sec = window.start_day() * SECONDS_PER_DAY;
-    let totals = pass::charge_totals(&data.charges, start_sec, days);
+    let totals = pass::charge_totals(data.charges, start_sec, days);
     let currencies = data.charges.currencies();
 
     let currency = match currency {
@@ -184,7 +194,7 @@ pub fn compute(data: &PaymentData, window: Window, currency: CurrencyChoice) -> 
         })
         .count() as u64;
 
-    let (payouts_due, payouts_on_time) = payout_counts(data, window, currency);
+    let (payouts_due, payouts_on_time) = payout_counts(&data, window, currency);
 
     MetricParts {
         window,
@@ -310,7 +320,11 @@ fn select_currency(currencies: &[Currency], totals: &pass::ChargeTotals) -> Curr
     best.map_or(Currency::USD, |(_, c)| c)
 }
 
-fn payout_counts(data: &PaymentData, window: Window, currency: Currency) -> (u64, u64) {
+fn payout_counts<C: ClassCode>(
+    data: &PaymentDataRef<'_, C>,
+    window: Window,
+    currency: Currency,
+) -> (u64, u64) {
     let as_of = window.end_day();
     let (mut due, mut on_time) = (0u64, 0u64);
     for p in data.payouts.iter().filter(|p| p.currency == currency) {
@@ -415,6 +429,77 @@ mod tests {
             ..parts
         };
         assert!(odd.into_metrics().is_err());
+    }
+
+    #[test]
+    fn a_borrowed_view_computes_what_owned_columns_compute() {
+        use crate::domain::ChargeColumnsRef;
+        // More than one chunk and not a multiple of the lane count, three currencies,
+        // charges in and out of the window, unsorted.
+        let n = pass::MAX_CHUNK + 7;
+        let window = Window::new("2026-11-27".parse().unwrap(), 30).unwrap();
+        let start = window.start_day() * SECONDS_PER_DAY;
+        let currencies = [
+            Currency::USD,
+            Currency::parse("eur").unwrap(),
+            Currency::parse("jpy").unwrap(),
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut created, mut amount, mut refunded, mut class) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut owned = PaymentData::new();
+        for _ in 0..n {
+            let t = start - 20 * SECONDS_PER_DAY + (next() % (60 * SECONDS_PER_DAY as u64)) as i64;
+            let a = (next() % 1_000_000) as i64;
+            let r = a / (1 + (next() % 4) as i64);
+            let k = (next() % 4) as u8; // 3 = not successful
+            owned
+                .charges
+                .push_fields(t, a, r, currencies[usize::from(k % 3)], k < 3)
+                .unwrap();
+            created.push(t);
+            amount.push(a);
+            refunded.push(r);
+            class.push(if k < 3 { k } else { u8::MAX });
+        }
+        let charges =
+            ChargeColumnsRef::new(&created, &amount, &refunded, &class, &currencies).unwrap();
+        let view = PaymentDataRef {
+            charges,
+            payouts: &[],
+            disputes: &[],
+            paid_at: &owned.paid_at,
+        };
+        for choice in [
+            CurrencyChoice::Auto,
+            CurrencyChoice::Explicit(currencies[1]),
+            CurrencyChoice::Explicit(currencies[2]),
+            CurrencyChoice::Explicit(Currency::parse("gbp").unwrap()),
+        ] {
+            let borrowed = compute_view(view, window, choice);
+            assert_eq!(borrowed, compute(&owned, window, choice));
+            // And against a plain sum over the rows.
+            let c = currencies.iter().position(|x| *x == borrowed.currency);
+            let counted = (0..n).filter(|&i| {
+                Some(usize::from(class[i])) == c
+                    && (start..start + 30 * SECONDS_PER_DAY).contains(&created[i])
+            });
+            let (count, total) = counted.fold((0u64, 0i128), |(k, s), i| {
+                (k + 1, s + i128::from(amount[i]))
+            });
+            assert_eq!(borrowed.transaction_count, count);
+            assert_eq!(borrowed.revenue_total.minor, total);
+        }
     }
 
     #[test]

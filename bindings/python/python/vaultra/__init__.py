@@ -11,6 +11,8 @@
   ``.to_dict()`` (the JSON contract of ``vaultra score --format json``) and
   ``.to_frame()``.
 - :func:`payment_data` builds the data once, to score it over many windows.
+- :class:`Client` reads a Vaultra store (SQLite or PostgreSQL): businesses, latest
+  metrics, score history, recommendations and reports.
 - :func:`simulate` scores hypothetical metric values; :func:`next_tier` finds the
   smallest change per metric that reaches the next tier.
 - Money is :class:`decimal.Decimal`, dates :class:`datetime.date`, ratios ``float``.
@@ -22,6 +24,7 @@ runs in Rust (``vaultra-core``) with the GIL released.
 """
 
 from ._api import load_policy, next_tier, payment_data, score, simulate
+from ._client import Client
 from ._results import (
     Factor,
     Metrics,
@@ -66,6 +69,7 @@ __all__ = [
     "MetricTarget",
     "PaymentData",
     "Policy",
+    "Client",
     "SPEC_V1",
     "VaultraError",
     "InvalidInput",

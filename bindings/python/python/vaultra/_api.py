@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any, Union
 
 from . import _frames
 from ._results import Metrics, NextTierPlan, Report, Simulation
-from ._vaultra import SPEC_V1, Indicators, InvalidInput, PaymentData, Policy, assess, load_export
+from ._vaultra import (
+    SPEC_V1,
+    Indicators,
+    InvalidInput,
+    PaymentData,
+    Policy,
+    assess,
+    assess_charge_columns,
+    load_export,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
@@ -97,6 +106,8 @@ def payment_data(
     payouts: ObjectsLike | None = None,
     disputes: ObjectsLike | None = None,
     events: ObjectsLike | None = None,
+    *,
+    dedupe: bool = True,
 ) -> PaymentData:
     """The :class:`PaymentData` that :func:`score` would build from these inputs (see there
     for what each may be).
@@ -126,7 +137,7 @@ def payment_data(
             continue
         if _frames.is_dataframe(value):
             if kind == "charge":
-                _frames.add_charges(data, value, source)
+                _frames.add_charges(data, value, source, dedupe)
             else:
                 _frames.add_objects(data, value, kind, source)
         else:
@@ -144,6 +155,7 @@ def score(
     window_days: int = 30,
     currency: str | None = None,
     policy: PolicyLike = SPEC_V1,
+    dedupe: bool = True,
 ) -> Report:
     """Scores a business from its Stripe data.
 
@@ -160,9 +172,14 @@ def score(
     successful volume) and ``policy`` a built-in name, a policy file, a mapping or a
     :class:`Policy`.
 
-    Lists and export folders are de-duplicated by Stripe id (the later object wins), as the
-    ``vaultra`` command does; DataFrame rows are taken as they are (use
-    ``df.drop_duplicates("id", keep="last")`` if a frame may repeat an object).
+    Objects are de-duplicated by Stripe id (the later object or row wins), as the
+    ``vaultra`` command does: lists and export folders always, a DataFrame within itself
+    by its ``id`` column. ``dedupe=False`` skips that for a DataFrame whose ids you know
+    to be unique (e.g. read from a table keyed by id): hashing a million ids costs more
+    than the metric pass itself; with repeated ids it would count each row.
+
+    A charges DataFrame is read in place: the metric pass runs over the frame's own
+    NumPy/Arrow buffers, never copying them row by row.
 
     Raises :class:`InvalidInput` naming the row or object and the field for bad data, and
     ``TypeError`` for arguments of the wrong kind. The computation runs in Rust with the
@@ -174,7 +191,18 @@ def score(
         raise TypeError(f"currency must be a str or None, not {type(currency).__name__}")
     day = _as_of(as_of)
     resolved = load_policy(policy)
-    data = payment_data(charges, payouts, disputes, events)
+    if _frames.is_dataframe(charges) and len(charges):  # type: ignore[arg-type]
+        # The fast path: the metric pass reads the frame's own buffers, no copy.
+        others = payment_data(None, payouts, disputes, events)
+        created, amount, refunded, cur, status, captured, obj, describe, ids = _frames.charge_columns(
+            charges, "charges", dedupe
+        )
+        native = assess_charge_columns(
+            others, created, amount, refunded, cur, status, captured, obj, describe, ids,
+            day, window_days, currency, resolved,
+        )  # fmt: skip
+        return Report._from_native(native)
+    data = payment_data(charges, payouts, disputes, events, dedupe=dedupe)
     return Report._from_native(assess(data, day, window_days, currency, resolved))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._vaultra import InvalidInput, PaymentData
 
-__all__ = ["is_dataframe", "add_charges", "add_objects"]
+__all__ = ["is_dataframe", "add_charges", "add_objects", "charge_columns"]
 
 _INT_FIELDS = ("created", "amount", "amount_refunded", "arrival_date")
 _FIELDS = {
@@ -218,6 +218,17 @@ def _strings(s: Any, field: str, describe: Describe) -> tuple[Any, ...]:
     raise _invalid(describe(0), field, f"expected strings, got a column of {dtype}")
 
 
+def _ids(s: Any, describe: Describe) -> tuple[Any, ...]:
+    """The ``id`` column for de-duplication. Categorical ids go as their codes alone:
+    categories are distinct, so equal codes are equal ids (and reading a million category
+    values would cost more than the de-duplication)."""
+    import pandas as pd
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return ("codes", np.ascontiguousarray(s.cat.codes.to_numpy()), [])
+    return _strings(s, "id", describe)
+
+
 def _column(df: Any, name: str, source: str) -> Any:
     if name not in df.columns:
         raise _invalid(source, name, "missing column")
@@ -227,23 +238,29 @@ def _column(df: Any, name: str, source: str) -> Any:
     return column
 
 
-def add_charges(data: PaymentData, df: Any, source: str = "charges") -> None:
-    """Adds the charges of a DataFrame through the columnar fast path."""
-    if len(df) == 0:
-        return
+def charge_columns(df: Any, source: str = "charges", dedupe: bool = True) -> tuple[Any, ...]:
+    """The charge columns of a DataFrame as the native readers take them (the arguments of
+    ``PaymentData.add_charge_columns``): numbers as NumPy buffers, strings encoded without
+    copying. With ``dedupe``, the ``id`` column (when present) goes along so that a later
+    row replaces an earlier one with the same id."""
     describe = _describer(df, source, with_id=True)
     created = _ints(_column(df, "created", source), "created", describe)
     amount = _ints(_column(df, "amount", source), "amount", describe)
     refunded = _ints(_column(df, "amount_refunded", source), "amount_refunded", describe)
     currency = _strings(_column(df, "currency", source), "currency", describe)
     status = _strings(_column(df, "status", source), "status", describe)
-    captured = (
-        _bools(_column(df, "captured", source), "captured", describe)
-        if "captured" in df.columns
-        else None
-    )
-    obj = _strings(_column(df, "object", source), "object", describe) if "object" in df.columns else None
-    data.add_charge_columns(created, amount, refunded, currency, status, captured, obj, describe)
+    columns = df.columns
+    captured = _bools(_column(df, "captured", source), "captured", describe) if "captured" in columns else None
+    obj = _strings(_column(df, "object", source), "object", describe) if "object" in columns else None
+    ids = _ids(_column(df, "id", source), describe) if dedupe and "id" in columns else None
+    return (created, amount, refunded, currency, status, captured, obj, describe, ids)
+
+
+def add_charges(data: PaymentData, df: Any, source: str = "charges", dedupe: bool = True) -> None:
+    """Adds the charges of a DataFrame through the columnar fast path."""
+    if len(df) == 0:
+        return
+    data.add_charge_columns(*charge_columns(df, source, dedupe))
 
 
 def _optional_ints(s: Any, field: str, describe: Describe) -> list[Any]:

@@ -20,6 +20,8 @@ __all__ = [
     "Policy",
     "Report",
     "assess",
+    "assess_charge_columns",
+    "Client",
     "__version__",
     "SPEC_V1",
 ]
@@ -88,6 +90,7 @@ class PaymentData:
         captured: npt.NDArray[np.bool_] | None = None,
         object: _StrColumn | None = None,
         describe: Callable[[int], str] | None = None,
+        id: _StrColumn | None = None,
     ) -> None: ...
     @property
     def charge_count(self) -> int: ...
@@ -138,3 +141,37 @@ def assess(
     currency: str | None,
     policy: Policy,
 ) -> Report: ...
+def assess_charge_columns(
+    data: PaymentData,
+    created: npt.NDArray[np.int64],
+    amount: npt.NDArray[np.int64],
+    amount_refunded: npt.NDArray[np.int64],
+    currency_column: _StrColumn,
+    status: _StrColumn,
+    captured: npt.NDArray[np.bool_] | None,
+    object: _StrColumn | None,
+    describe: Callable[[int], str] | None,
+    id: _StrColumn | None,
+    as_of: str,
+    window_days: int,
+    currency: str | None,
+    policy: Policy,
+) -> Report: ...
+
+@final
+class Client:
+    def __new__(cls, database_url: str) -> Client: ...
+    def businesses(self) -> str: ...
+    def latest_metrics(self, business_id: str) -> str: ...
+    def score_history(self, business_id: str, limit: int = 30) -> str: ...
+    def recommendations(
+        self, business_id: str, status: str | None = None, priority: str | None = None
+    ) -> str: ...
+    def report(
+        self,
+        business_id: str,
+        as_of: str | None,
+        window_days: int,
+        currency: str | None,
+        policy: Policy,
+    ) -> Report: ...
