@@ -293,7 +293,9 @@ impl VaultraMcp {
         let window = self.inner.window(None, None)?;
         let (report, stored) = tokio::join!(
             self.inner.report(&business, window),
-            self.inner.store.list_recommendations(business.id, None, None)
+            self.inner
+                .store
+                .list_recommendations(business.id, None, None)
         );
         let (report, stored) = (report?, stored.map_err(core_error)?);
         let now = self.inner.clock.now();

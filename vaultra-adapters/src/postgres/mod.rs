@@ -123,9 +123,49 @@ impl PostgresStore {
     }
 }
 
-/// Upserts charges with one `INSERT … SELECT FROM UNNEST(arrays)` per 10 000 rows: one
-/// statement, eleven parameters, however many rows — far cheaper for PostgreSQL to parse
-/// and bind than a multi-row `VALUES` list.
+/// The session's staging table for charge upserts: temporary (no WAL, local buffers),
+/// emptied at every commit, created once per connection (checked first rather than
+/// `IF NOT EXISTS`, which sends a notice every time).
+const CHARGE_STAGE: &str = "DO $$ BEGIN
+    IF to_regclass('pg_temp.vaultra_charge_stage') IS NULL THEN
+        CREATE TEMP TABLE vaultra_charge_stage (
+            id TEXT NOT NULL, created INT8 NOT NULL, amount INT8 NOT NULL,
+            refunded INT8 NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,
+            captured BOOL NOT NULL, raw TEXT
+        ) ON COMMIT DELETE ROWS;
+    END IF;
+END $$";
+
+/// Appends one charge as a `COPY … (FORMAT binary)` tuple: a field count, then each
+/// field as a length (−1 for NULL) and its bytes in the column type's binary form.
+fn copy_charge(buf: &mut Vec<u8>, c: &Ingest<Charge>) -> Result<()> {
+    fn field(buf: &mut Vec<u8>, bytes: &[u8]) -> Result<()> {
+        let len = i32::try_from(bytes.len())
+            .map_err(|_| Error::invalid("raw", "larger than PostgreSQL accepts"))?;
+        buf.extend_from_slice(&len.to_be_bytes());
+        buf.extend_from_slice(bytes);
+        Ok(())
+    }
+    let o = &c.object;
+    buf.extend_from_slice(&8i16.to_be_bytes());
+    field(buf, o.id.as_bytes())?;
+    field(buf, &o.created.to_be_bytes())?;
+    field(buf, &o.amount.to_be_bytes())?;
+    field(buf, &o.amount_refunded.to_be_bytes())?;
+    field(buf, o.currency.as_str().as_bytes())?;
+    field(buf, o.status.as_str().as_bytes())?;
+    field(buf, &[u8::from(o.captured)])?;
+    match &c.raw {
+        Some(raw) => field(buf, raw.to_string().as_bytes())?,
+        None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+    }
+    Ok(())
+}
+
+/// Upserts charges by streaming them with binary `COPY` into the session's staging table
+/// and then one `INSERT … SELECT … ON CONFLICT` from it, ordered by Stripe id so the
+/// primary-key index is walked in order. COPY skips per-statement parameter handling
+/// entirely; the upsert keeps the same newest-state-wins rules as every other path.
 async fn insert_charges(
     tx: &mut sqlx::PgConnection,
     business: Uuid,
@@ -133,48 +173,59 @@ async fn insert_charges(
     charges: &[&Ingest<Charge>],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    for chunk in charges.chunks(10_000) {
-        let ids: Vec<&str> = chunk.iter().map(|c| c.object.id.as_str()).collect();
-        let created: Vec<i64> = chunk.iter().map(|c| c.object.created).collect();
-        let amount: Vec<i64> = chunk.iter().map(|c| c.object.amount).collect();
-        let refunded: Vec<i64> = chunk.iter().map(|c| c.object.amount_refunded).collect();
-        let currency: Vec<String> = chunk
-            .iter()
-            .map(|c| c.object.currency.to_string())
-            .collect();
-        let status: Vec<&str> = chunk.iter().map(|c| c.object.status.as_str()).collect();
-        let captured: Vec<bool> = chunk.iter().map(|c| c.object.captured).collect();
-        let raw: Vec<Option<String>> = chunk.iter().map(|c| raw_text(&c.raw)).collect();
-        sqlx::query(
-            "INSERT INTO charges (business_id, stripe_id, account_id, created, amount, amount_refunded,
-                                  currency, status, captured, raw, updated_at)
-             SELECT $1, t.id, $2, t.created, t.amount, t.refunded, t.currency, t.status, t.captured,
-                    t.raw::jsonb, $3
-               FROM UNNEST($4::text[], $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::text[],
-                           $10::bool[], $11::text[])
-                    AS t(id, created, amount, refunded, currency, status, captured, raw)
-             ON CONFLICT (business_id, stripe_id) DO UPDATE SET
-                 account_id = COALESCE(excluded.account_id, charges.account_id),
-                 created = excluded.created, amount = excluded.amount,
-                 amount_refunded = excluded.amount_refunded, currency = excluded.currency,
-                 status = excluded.status, captured = excluded.captured,
-                 raw = COALESCE(excluded.raw, charges.raw), updated_at = excluded.updated_at",
-        )
-        .bind(business)
-        .bind(account)
-        .bind(now)
-        .bind(&ids)
-        .bind(&created)
-        .bind(&amount)
-        .bind(&refunded)
-        .bind(&currency)
-        .bind(&status)
-        .bind(&captured)
-        .bind(&raw)
+    if charges.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(CHARGE_STAGE)
         .execute(&mut *tx)
         .await
         .map_err(map_err("charge"))?;
+    // Empty already (emptied at every commit, and a failed transaction's rows roll back);
+    // cleared anyway so the upsert can only ever see this call's rows. DELETE, not
+    // TRUNCATE: truncating would give the table a new file (a catalog write) every time.
+    sqlx::query("DELETE FROM vaultra_charge_stage")
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err("charge"))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.extend_from_slice(&0i32.to_be_bytes()); // flags
+    buf.extend_from_slice(&0i32.to_be_bytes()); // header extension length
+    let mut copy = tx
+        .copy_in_raw("COPY vaultra_charge_stage FROM STDIN (FORMAT binary)")
+        .await
+        .map_err(map_err("charge"))?;
+    for c in charges {
+        copy_charge(&mut buf, c)?;
+        if buf.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buf))
+                .await
+                .map_err(map_err("charge"))?;
+        }
     }
+    buf.extend_from_slice(&(-1i16).to_be_bytes()); // trailer
+    copy.send(buf).await.map_err(map_err("charge"))?;
+    copy.finish().await.map_err(map_err("charge"))?;
+    sqlx::query(
+        "INSERT INTO charges (business_id, stripe_id, account_id, created, amount, amount_refunded,
+                              currency, status, captured, raw, updated_at)
+         SELECT $1, t.id, $2, t.created, t.amount, t.refunded, t.currency, t.status, t.captured,
+                t.raw::jsonb, $3
+           FROM vaultra_charge_stage t
+          ORDER BY t.id
+         ON CONFLICT (business_id, stripe_id) DO UPDATE SET
+             account_id = COALESCE(excluded.account_id, charges.account_id),
+             created = excluded.created, amount = excluded.amount,
+             amount_refunded = excluded.amount_refunded, currency = excluded.currency,
+             status = excluded.status, captured = excluded.captured,
+             raw = COALESCE(excluded.raw, charges.raw), updated_at = excluded.updated_at",
+    )
+    .bind(business)
+    .bind(account)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err("charge"))?;
     Ok(())
 }
 
@@ -185,3 +236,12 @@ impl_sql_store!(
     DateTime<Utc>
 );
 impl_sql_jobs!(PostgresStore, sqlx::postgres::PgRow);
+crate::sql::impl_sql_conversations!(PostgresStore, sqlx::postgres::PgRow);
+crate::sql::impl_sql_knowledge!(
+    PostgresStore,
+    Postgres,
+    sqlx::postgres::PgRow,
+    search = crate::sql::knowledge::POSTGRES_SEARCH,
+    query = crate::sql::knowledge::websearch_query
+);
+crate::sql::impl_sql_refresh_tokens!(PostgresStore, sqlx::postgres::PgRow);

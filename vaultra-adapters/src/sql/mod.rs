@@ -11,9 +11,15 @@ macro_rules! sql {
 }
 pub(crate) use sql;
 
+pub(crate) mod conversations;
 mod jobs;
+pub(crate) mod knowledge;
+mod refresh_tokens;
 mod store;
+pub(crate) use conversations::impl_sql_conversations;
 pub(crate) use jobs::impl_sql_jobs;
+pub(crate) use knowledge::impl_sql_knowledge;
+pub(crate) use refresh_tokens::impl_sql_refresh_tokens;
 pub(crate) use store::impl_sql_store;
 
 use std::collections::HashMap;

@@ -17,8 +17,11 @@ pub use payments::{
     SourceEvent, Stream,
 };
 pub use storage::{
-    AnalyticsStore, BusinessStore, Coverage, CursorUpdate, DeadLetter, DeadLetterStore,
-    EventOutcome, EventRecord, EventStore, Ingest, IngestBatch, IngestStats, IntegrationStore,
-    MetricSnapshot, NewDeadLetter, NewScore, NewSnapshot, OAuthState, OAuthStateStore,
-    PaymentStore, RecommendationRecord, RecommendationStore, ScoreRecord, Store, UserStore,
+    AgentMessage, AnalyticsStore, BusinessStore, ChunkHit, Conversation, ConversationStore,
+    Coverage, CursorUpdate, DeadLetter, DeadLetterStore, EventOutcome, EventRecord, EventStore,
+    Ingest, IngestBatch, IngestStats, IntegrationStore, KnowledgeChunk, KnowledgeDocument,
+    KnowledgeStore, MAX_SEARCH_TERMS, MessageRole, MetricSnapshot, NewChunk, NewDeadLetter,
+    NewDocument, NewMessage, NewScore, NewSnapshot, OAuthState, OAuthStateStore, PaymentStore,
+    RecommendationRecord, RecommendationStore, RefreshToken, RefreshTokenStore, Rotation,
+    ScoreRecord, Store, UserStore, search_terms,
 };

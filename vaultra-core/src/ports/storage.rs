@@ -489,6 +489,360 @@ pub trait OAuthStateStore: Send + Sync + Debug + 'static {
     ) -> Result<Option<OAuthState>>;
 }
 
+/// Who wrote a message of a conversation (`agent_messages.role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    /// Instructions given to the assistant (not shown to the user).
+    System,
+    /// The person.
+    User,
+    /// The assistant's answer (possibly a tool call).
+    Assistant,
+    /// A tool's result, answering an assistant's tool call.
+    Tool,
+}
+
+impl MessageRole {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+            Self::Tool => "tool",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "system" => Ok(Self::System),
+            "user" => Ok(Self::User),
+            "assistant" => Ok(Self::Assistant),
+            "tool" => Ok(Self::Tool),
+            other => Err(crate::Error::invalid(
+                "role",
+                format!("`{other}` is not one of system, user, assistant, tool"),
+            )),
+        }
+    }
+}
+
+/// An assistant conversation of one user about one business (`conversations`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conversation {
+    /// Our id.
+    pub id: Uuid,
+    /// The business it is about.
+    pub business_id: Uuid,
+    /// The user who holds it.
+    pub user_id: Uuid,
+    /// A title, when one was given.
+    pub title: Option<String>,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+    /// When it was started or last had a message appended.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A message to append to a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// Its text (may be empty, e.g. an assistant message that only calls a tool).
+    pub content: String,
+    /// The tool call an assistant message makes, or the call a tool message answers, as
+    /// the model's JSON (name, arguments, call id); stored as given.
+    pub tool_call: Option<serde_json::Value>,
+}
+
+/// A stored message (`agent_messages`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentMessage {
+    /// Our id.
+    pub id: Uuid,
+    /// The conversation.
+    pub conversation_id: Uuid,
+    /// Position in the conversation: 1, 2, 3, … with no gaps, in append order.
+    pub seq: u32,
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// Its text.
+    pub content: String,
+    /// The tool-call JSON, if any.
+    pub tool_call: Option<serde_json::Value>,
+    /// When it was appended.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The assistant's conversations and their messages (`conversations`, `agent_messages`).
+///
+/// Whether a user may see a business is the services' check (membership); the store only
+/// insists that the user and the business exist.
+#[async_trait]
+pub trait ConversationStore: Send + Sync + Debug + 'static {
+    /// Starts a conversation of `user` about `business`, stamped with the store's clock.
+    /// `NotFound` if the user or the business does not exist; `Invalid` if the title
+    /// holds a NUL character.
+    async fn create_conversation(
+        &self,
+        user: Uuid,
+        business: Uuid,
+        title: Option<&str>,
+    ) -> Result<Conversation>;
+    /// The conversation with `id`; `NotFound` if none.
+    async fn get_conversation(&self, id: Uuid) -> Result<Conversation>;
+    /// `user`'s conversations about `business`, most recently active (`updated_at`) first,
+    /// ties by id; at most `limit`. Empty (not an error) for unknown ids.
+    async fn conversations_of(
+        &self,
+        user: Uuid,
+        business: Uuid,
+        limit: u32,
+    ) -> Result<Vec<Conversation>>;
+    /// Appends a message as the conversation's next `seq` and moves the conversation's
+    /// `updated_at` to the store's clock, atomically: concurrent appends to one
+    /// conversation get distinct, gap-free positions. `NotFound` if the conversation does
+    /// not exist; `Invalid` if the content or tool call holds a NUL character.
+    async fn append_message(
+        &self,
+        conversation: Uuid,
+        message: &NewMessage,
+    ) -> Result<AgentMessage>;
+    /// Every message of a conversation in `seq` order; `NotFound` if the conversation
+    /// does not exist.
+    async fn messages(&self, conversation: Uuid) -> Result<Vec<AgentMessage>>;
+}
+
+/// A chunk of a document to store: the unit the assistant retrieves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChunk {
+    /// The text searched and quoted; not empty.
+    pub text: String,
+    /// An embedding for vector search later, kept exactly (stored as little-endian `f32`
+    /// bytes). Every chunk of a document has the same dimension or none; values are
+    /// finite.
+    pub embedding: Option<Vec<f32>>,
+}
+
+/// A document to store under a stable key (`knowledge_documents`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDocument {
+    /// The stable key the document is replaced by, e.g. `guides/refunds.md`; not empty.
+    pub source: String,
+    /// Its title.
+    pub title: String,
+    /// The whole text.
+    pub body: String,
+    /// Its chunks, in order (`ordinal` 0, 1, …).
+    pub chunks: Vec<NewChunk>,
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnowledgeDocument {
+    /// Our id; the same for every upsert of one source.
+    pub id: Uuid,
+    /// The stable key.
+    pub source: String,
+    /// Its title.
+    pub title: String,
+    /// The whole text.
+    pub body: String,
+    /// How many chunks it has now.
+    pub chunk_count: u32,
+    /// When it was first stored.
+    pub created_at: DateTime<Utc>,
+    /// When it was last stored.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stored chunk (`knowledge_chunks`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KnowledgeChunk {
+    /// Our id.
+    pub id: Uuid,
+    /// The document.
+    pub document_id: Uuid,
+    /// Position in the document, from 0.
+    pub ordinal: u32,
+    /// The text.
+    pub text: String,
+    /// The embedding, bit for bit as stored.
+    pub embedding: Option<Vec<f32>>,
+}
+
+/// A chunk found by a full-text search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChunkHit {
+    /// The chunk's id.
+    pub chunk_id: Uuid,
+    /// Its document.
+    pub document_id: Uuid,
+    /// The document's stable key.
+    pub source: String,
+    /// The document's title.
+    pub title: String,
+    /// The chunk's position in the document.
+    pub ordinal: u32,
+    /// The chunk's text.
+    pub text: String,
+    /// Relevance, greater is better (> 0). Comparable only within one result list: each
+    /// backend has its own scale (SQLite: −bm25, PostgreSQL: `ts_rank`).
+    pub rank: f64,
+}
+
+/// Most terms of a search query that are used; the rest are ignored, so a pasted page
+/// cannot make one search arbitrarily expensive.
+pub const MAX_SEARCH_TERMS: usize = 32;
+
+/// The words of a full-text query: maximal runs of letters and digits, lowercased, each
+/// once, at most [`MAX_SEARCH_TERMS`]. Everything else — quotes, operators, `*`, `:`,
+/// parentheses — separates words and never reaches a query language, so no input can
+/// be a syntax error.
+pub fn search_terms(query: &str) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for word in query.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let word = word.to_lowercase();
+        if !terms.contains(&word) {
+            terms.push(word);
+            if terms.len() == MAX_SEARCH_TERMS {
+                break;
+            }
+        }
+    }
+    terms
+}
+
+/// Documents and chunks for retrieval, with full-text search over chunks
+/// (`knowledge_documents`, `knowledge_chunks`; SQLite FTS5, PostgreSQL `tsvector`).
+#[async_trait]
+pub trait KnowledgeStore: Send + Sync + Debug + 'static {
+    /// Stores `doc` under its source, atomically: a new source gets a new id; an existing
+    /// one keeps its id and `created_at`, takes the new title and body, and its chunks
+    /// are replaced by `doc.chunks` (none of the old ones remain searchable). Concurrent
+    /// upserts of one source leave one whole version, never a mix. `Invalid` for an
+    /// empty source, an empty chunk, a NUL character, a non-finite embedding value or
+    /// embeddings of different dimensions.
+    async fn upsert_document(&self, doc: &NewDocument) -> Result<KnowledgeDocument>;
+    /// The document stored under `source`, if any.
+    async fn find_document(&self, source: &str) -> Result<Option<KnowledgeDocument>>;
+    /// The chunks of a document in `ordinal` order; `NotFound` if the document does not
+    /// exist.
+    async fn document_chunks(&self, document: Uuid) -> Result<Vec<KnowledgeChunk>>;
+    /// Deletes the document under `source` with its chunks; whether there was one.
+    async fn delete_document(&self, source: &str) -> Result<bool>;
+    /// The `limit` chunks most relevant to `query`, best first (ties by chunk id).
+    ///
+    /// The query is plain words ([`search_terms`]): a chunk matches if it contains any
+    /// of them after the backend's stemming (`refunds` finds `refund`), and chunks
+    /// matching more, rarer words rank higher. Quotes, operators and other punctuation
+    /// are ignored, never interpreted; a query with no words finds nothing, and so does
+    /// `limit` 0. Stop words are the backend's: PostgreSQL drops English ones (`the`,
+    /// `or`), SQLite searches every word. Never an error for any query text.
+    async fn search_chunks(&self, query: &str, limit: u32) -> Result<Vec<ChunkHit>>;
+}
+
+/// A refresh token of the HTTP host, stored only as a hash (`refresh_tokens`).
+///
+/// Tokens come in families: logging in starts one, and each rotation adds the next token
+/// to it. Presenting a token that was already rotated is a reuse — someone holds a copy —
+/// and revokes the whole family.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    /// Our id.
+    pub id: Uuid,
+    /// The user it authenticates.
+    pub user_id: Uuid,
+    /// Its family (one login).
+    pub family_id: Uuid,
+    /// The hash of the token (the token itself is never stored); unique.
+    pub token_hash: String,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it stops being accepted.
+    pub expires_at: DateTime<Utc>,
+    /// When it was exchanged for its successor, if it was.
+    pub rotated_at: Option<DateTime<Utc>>,
+    /// When it (its family) was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Debug for RefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The hash is a credential's fingerprint: keep it out of logs.
+        f.debug_struct("RefreshToken")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("family_id", &self.family_id)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("rotated_at", &self.rotated_at)
+            .field("revoked_at", &self.revoked_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was live: it is now rotated, and this is its successor (same family).
+    Rotated(RefreshToken),
+    /// The token had already been rotated: a reuse. Its whole family is now revoked.
+    Reused {
+        /// The user whose family was revoked.
+        user_id: Uuid,
+        /// The revoked family.
+        family_id: Uuid,
+    },
+    /// The token is unknown, expired or revoked: nothing changed.
+    Rejected,
+}
+
+/// Refresh tokens with rotation and reuse detection.
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync + Debug + 'static {
+    /// Issues the first token of a new family for `user` (a login). `NotFound` if the
+    /// user does not exist; `Conflict` if the hash exists.
+    async fn issue_refresh_token(
+        &self,
+        user: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<RefreshToken>;
+    /// Presents the token with `presented_hash`, atomically:
+    /// - live (not rotated, not revoked, `now < expires_at`): it is marked rotated and a
+    ///   successor with `new_hash` and `new_expires_at` joins its family —
+    ///   [`Rotation::Rotated`];
+    /// - already rotated (at any age): every token of its family is revoked —
+    ///   [`Rotation::Reused`];
+    /// - unknown, revoked or expired: [`Rotation::Rejected`], nothing changes.
+    ///
+    /// Of concurrent presentations of one live token exactly one rotates it; the others
+    /// see a rotated token, so they count as reuse and revoke the family (the winner's
+    /// successor included). `Conflict` if `new_hash` exists, and then nothing changes.
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        new_hash: &str,
+        new_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Rotation>;
+    /// The token with this hash, in whatever state, if any.
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>>;
+    /// Revokes every token of `family` not yet revoked (a logout); how many it revoked.
+    async fn revoke_refresh_family(&self, family: Uuid, now: DateTime<Utc>) -> Result<u64>;
+    /// Revokes every token of `user` not yet revoked (logout everywhere, a new
+    /// password); how many it revoked.
+    async fn revoke_user_refresh_tokens(&self, user: Uuid, now: DateTime<Utc>) -> Result<u64>;
+}
+
 /// Everything Vaultra stores, as one object a host can hold as `Arc<dyn Store>`.
 pub trait Store:
     UserStore
@@ -500,6 +854,9 @@ pub trait Store:
     + EventStore
     + DeadLetterStore
     + OAuthStateStore
+    + ConversationStore
+    + KnowledgeStore
+    + RefreshTokenStore
     + super::jobs::JobLedger
     + super::jobs::NotificationStore
 {
@@ -515,6 +872,9 @@ impl<T> Store for T where
         + EventStore
         + DeadLetterStore
         + OAuthStateStore
+        + ConversationStore
+        + KnowledgeStore
+        + RefreshTokenStore
         + super::jobs::JobLedger
         + super::jobs::NotificationStore
 {

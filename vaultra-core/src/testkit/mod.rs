@@ -6,7 +6,8 @@
 //! # The storage suite
 //!
 //! Every function of [`users`], [`businesses`], [`integrations`], [`payments`],
-//! [`analytics`], [`recommendations`], [`events`] and [`services`] (the Users, Metrics
+//! [`analytics`], [`recommendations`], [`events`], [`conversations`], [`knowledge`],
+//! [`refresh_tokens`] and [`services`] (the Users, Metrics
 //! and Recommendations services over the store) has the signature
 //! `pub async fn name(store: Arc<dyn Store>)` and panics on a contract violation. The doc
 //! comments on the traits of [`crate::ports::storage`] are the contract; each function
@@ -67,13 +68,16 @@ use crate::ports::storage::Store;
 
 pub mod analytics;
 pub mod businesses;
+pub mod conversations;
 pub mod dead_letters;
 pub mod events;
 pub mod integrations;
 pub mod jobs;
+pub mod knowledge;
 pub mod oauth;
 pub mod payments;
 pub mod recommendations;
+pub mod refresh_tokens;
 pub mod services;
 mod support;
 pub mod users;
@@ -185,6 +189,29 @@ macro_rules! __store_contract_cases {
                 oauth_state_is_single_use,
                 oauth_state_expires_and_is_bound_to_purpose,
                 concurrent_take_oauth_state_one_wins,
+            ];
+            conversations: [
+                create_and_get_conversation,
+                conversation_of_unknown_user_or_business_is_not_found,
+                messages_round_trip_in_order,
+                conversations_of_lists_most_recent_first,
+                append_refuses_nul_and_writes_nothing,
+                concurrent_appends_get_distinct_positions,
+            ];
+            knowledge: [
+                upsert_document_stores_and_replaces_chunks,
+                find_and_delete_document,
+                search_ranks_matching_chunks,
+                search_neutralises_query_syntax,
+                upsert_document_validates,
+                concurrent_upserts_leave_one_version,
+            ];
+            refresh_tokens: [
+                issue_and_rotate_within_family,
+                reusing_a_rotated_token_revokes_the_family,
+                expired_revoked_and_unknown_are_rejected,
+                refresh_token_hash_conflicts_and_unknown_user,
+                concurrent_rotation_one_wins,
             ];
             jobs: [
                 ledger_runs_a_key_once,
