@@ -55,8 +55,29 @@ fn json(cmd: &mut Command) -> Value {
     serde_json::from_str(&ok(cmd)).unwrap()
 }
 
+/// Runs `case`, and once more if it failed while a quarter-hour slot boundary passed:
+/// slots are real time here, and a case that compares two runs of "the current slot"
+/// cannot hold across a boundary. Every hour and day boundary is a quarter-hour one.
+fn within_one_slot(case: fn()) {
+    for _ in 0..2 {
+        let before = JobKind::StripeSync.slot_of(Utc::now());
+        let result = std::panic::catch_unwind(case);
+        let crossed = JobKind::StripeSync.slot_of(Utc::now()) != before;
+        match result {
+            Ok(()) => return,
+            Err(panic) if !crossed => std::panic::resume_unwind(panic),
+            Err(_) => eprintln!("a slot boundary passed during the case: running it again"),
+        }
+    }
+    panic!("two slot boundaries in a row: the machine is far too slow");
+}
+
 #[test]
 fn demo_runs_every_job_and_matches_the_report() {
+    within_one_slot(demo_case);
+}
+
+fn demo_case() {
     let dir = tempfile::tempdir().unwrap();
     let text = ok(vaultra(dir.path(), None).arg("demo"));
     for needle in [
@@ -139,6 +160,10 @@ fn count_outcomes(runs: &Value, job: &str, outcome: &str) -> usize {
 
 #[test]
 fn jobs_run_twice_does_a_slot_once() {
+    within_one_slot(jobs_run_twice_case);
+}
+
+fn jobs_run_twice_case() {
     let dir = tempfile::tempdir().unwrap();
     let business = business_with_sample(dir.path(), None);
     let first = json(vaultra(dir.path(), None).args(["jobs", "run", "--format", "json"]));
