@@ -21,7 +21,6 @@ use vaultra_core::recommend::RecommendationStatus;
 use vaultra_core::report::Report;
 use vaultra_core::scoring::Policy;
 use vaultra_core::services::Actor;
-use vaultra_core::services::jobs::JobRunner;
 use vaultra_core::services::metrics::MetricsService;
 use vaultra_core::services::recommendations::RecommendationsService;
 use vaultra_core::services::users::UsersService;
@@ -98,16 +97,7 @@ pub async fn demo(url: &str, args: DemoArgs) -> Result<(), CliError> {
     step(JobKind::GenerateRecommendations, business.id, now).await?;
     step(JobKind::SendNotificationDigest, owner.id, now).await?;
 
-    print_demo(
-        &*store,
-        store.clone(),
-        &runner,
-        &owner,
-        business.id,
-        &runs,
-        args.format,
-    )
-    .await
+    print_demo(store, &owner, business.id, &runs, args.format).await
 }
 
 async fn demo_owner(store: &dyn Store) -> Result<User, CliError> {
@@ -133,27 +123,25 @@ async fn demo_owner(store: &dyn Store) -> Result<User, CliError> {
     }
 }
 
+/// Prints what the owner sees: read back through the services, as the owner.
 async fn print_demo(
-    store: &dyn Store,
-    shared: Arc<dyn Store>,
-    runner: &JobRunner,
+    store: Arc<dyn Store>,
     owner: &User,
     business: Uuid,
     runs: &[JobRunSummary],
     format: Format,
 ) -> Result<(), CliError> {
-    let _ = runner;
     let policy = Arc::new(Policy::builtin("spec-v1")?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let actor = Actor::User(owner.id);
-    let metrics = MetricsService::new(shared.clone(), clock.clone(), policy.clone());
+    let metrics = MetricsService::new(store.clone(), clock.clone(), policy.clone());
     let latest = metrics
         .get_latest_metrics(&actor, business)
         .await?
         .ok_or_else(|| CliError::Failed("the demo computed no metrics".into()))?;
     let report = Report::from_metrics(latest.metrics.clone(), &policy);
     let history = metrics.get_readiness_history(&actor, business, 12).await?;
-    let recs = RecommendationsService::new(shared, clock, policy)
+    let recs = RecommendationsService::new(store.clone(), clock, policy)
         .get_recommendations(&actor, business, Some(RecommendationStatus::Pending), None)
         .await?;
     let digests = store.digests(Some(owner.id), 1).await?;
