@@ -4,6 +4,9 @@
 //! report` end to end against `vaultra score` on the same merchant as files.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+use support::postgres_store;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -589,7 +592,7 @@ async fn connect_code_exchange_against_the_fake() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_on_postgres_equals_score() {
-    let Some(store) = postgres_store().await else {
+    let Some(store) = postgres_store("vaultra_sync").await else {
         eprintln!("skipped: no PostgreSQL at VAULTRA_TEST_POSTGRES_URL");
         return;
     };
@@ -600,43 +603,6 @@ async fn backfill_on_postgres_equals_score() {
         .unwrap();
     assert_eq!(env.report().await, env.score());
     store.1.drop().await;
-}
-
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    async fn drop(&self) {
-        use sqlx::Connection;
-        if let Ok(mut c) = sqlx::PgConnection::connect(&self.admin).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut c)
-            .await;
-        }
-    }
-}
-
-async fn postgres_store() -> Option<(Arc<dyn Store>, PgDb)> {
-    use sqlx::Connection;
-    let admin = std::env::var("VAULTRA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut c = sqlx::PgConnection::connect(&admin).await.ok()?;
-    let name = format!("vaultra_sync_{}", Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .ok()?;
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let url = format!("{base}/{name}");
-    let store = vaultra_adapters::postgres::PostgresStore::connect(&url)
-        .await
-        .ok()?;
-    Some((Arc::new(store), PgDb { admin, name }))
 }
 
 // ---- the `vaultra` command end to end -------------------------------------------

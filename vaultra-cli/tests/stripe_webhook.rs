@@ -5,6 +5,9 @@
 //! package and drives `vaultra stripe webhook`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+use support::postgres_store;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -203,7 +206,7 @@ async fn charge_events_update_the_store_and_replays_are_no_ops() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_too() {
-    let Some((store, db)) = postgres_store().await else {
+    let Some((store, db)) = postgres_store("vaultra_hook").await else {
         eprintln!("skipped: no PostgreSQL at VAULTRA_TEST_POSTGRES_URL");
         return;
     };
@@ -535,41 +538,4 @@ async fn concurrent_deliveries_of_one_event_store_it_once() {
         );
     }
     assert_eq!(env.revenue().await, ("10.00".into(), "0.00".into(), 1));
-}
-
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    async fn drop(&self) {
-        use sqlx::Connection;
-        if let Ok(mut c) = sqlx::PgConnection::connect(&self.admin).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut c)
-            .await;
-        }
-    }
-}
-
-async fn postgres_store() -> Option<(Arc<dyn Store>, PgDb)> {
-    use sqlx::Connection;
-    let admin = std::env::var("VAULTRA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut c = sqlx::PgConnection::connect(&admin).await.ok()?;
-    let name = format!("vaultra_hook_{}", Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .ok()?;
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let url = format!("{base}/{name}");
-    let store = vaultra_adapters::postgres::PostgresStore::connect(&url)
-        .await
-        .ok()?;
-    Some((Arc::new(store), PgDb { admin, name }))
 }
