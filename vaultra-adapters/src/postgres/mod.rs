@@ -1,9 +1,9 @@
 //! The PostgreSQL store, for teams deploying the service.
 //!
 //! Same model and statements as the SQLite store (see [`crate::sql`]); ids are `UUID`,
-//! times `TIMESTAMPTZ`, raw provider objects `JSONB`. Uniqueness (e-mails, Stripe ids,
-//! one live recommendation per code) is enforced by the database, so concurrent writers
-//! from many processes stay correct.
+//! times `TIMESTAMPTZ`, raw provider objects `json` (kept as sent), other JSON `JSONB`.
+//! Uniqueness (e-mails, Stripe ids, one live recommendation per code) is enforced by the
+//! database, so concurrent writers from many processes stay correct.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +61,9 @@ fn from_date(d: NaiveDate) -> Result<NaiveDate> {
 
 /// JSON columns are JSONB: bind text and cast.
 const J: &str = "::jsonb";
+
+/// Raw provider objects are `json` (kept as sent; see migration 0004): bind text and cast.
+const RAW: &str = "::json";
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date.
@@ -210,7 +213,7 @@ async fn insert_charges(
         "INSERT INTO charges (business_id, stripe_id, account_id, created, amount, amount_refunded,
                               currency, status, captured, raw, updated_at)
          SELECT $1, t.id, $2, t.created, t.amount, t.refunded, t.currency, t.status, t.captured,
-                t.raw::jsonb, $3
+                t.raw::json, $3
            FROM vaultra_charge_stage t
           ORDER BY t.id
          ON CONFLICT (business_id, stripe_id) DO UPDATE SET

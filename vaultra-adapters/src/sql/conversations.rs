@@ -35,7 +35,9 @@ macro_rules! impl_sql_conversations {
             const CONVERSATION_COLS: &str =
                 "id, business_id, user_id, title, created_at, updated_at";
             const MESSAGE_COLS: &str = "id, conversation_id, seq, role, content, \
-                                        CAST(tool_call AS TEXT) AS tool_call, created_at";
+                                        CAST(tool_call AS TEXT) AS tool_call, \
+                                        CAST(citations AS TEXT) AS citations, \
+                                        CAST(tools_used AS TEXT) AS tools_used, created_at";
 
             fn conversation_from(row: &$row) -> Result<Conversation> {
                 let get = map_err("conversation");
@@ -53,6 +55,8 @@ macro_rules! impl_sql_conversations {
                 let get = map_err("message");
                 let seq: i32 = row.try_get("seq").map_err(&get)?;
                 let tool_call: Option<String> = row.try_get("tool_call").map_err(&get)?;
+                let citations: String = row.try_get("citations").map_err(&get)?;
+                let tools_used: String = row.try_get("tools_used").map_err(&get)?;
                 Ok(AgentMessage {
                     id: row.try_get("id").map_err(&get)?,
                     conversation_id: row.try_get("conversation_id").map_err(&get)?,
@@ -64,6 +68,10 @@ macro_rules! impl_sql_conversations {
                         .map(|t| serde_json::from_str(&t))
                         .transpose()
                         .map_err(|e| sql::corrupt("tool call", e))?,
+                    citations: serde_json::from_str(&citations)
+                        .map_err(|e| sql::corrupt("message citations", e))?,
+                    tools_used: serde_json::from_str(&tools_used)
+                        .map_err(|e| sql::corrupt("message tools_used", e))?,
                     created_at: from_ts(row.try_get("created_at").map_err(&get)?)?,
                 })
             }
@@ -169,10 +177,24 @@ macro_rules! impl_sql_conversations {
                     if message.tool_call.as_ref().is_some_and(json_has_nul) {
                         return Err(Error::invalid("tool_call", "contains a NUL character"));
                     }
+                    for (i, c) in message.citations.iter().enumerate() {
+                        no_nul(&format!("citations[{i}].source"), &c.source)?;
+                        no_nul(&format!("citations[{i}].title"), &c.title)?;
+                    }
+                    for (i, tool) in message.tools_used.iter().enumerate() {
+                        no_nul(&format!("tools_used[{i}]"), tool)?;
+                        if tool.trim().is_empty() {
+                            return Err(Error::invalid(format!("tools_used[{i}]"), "is empty"));
+                        }
+                    }
                     let tool_call = message
                         .tool_call
                         .as_ref()
                         .map(serde_json::Value::to_string);
+                    let citations = serde_json::to_string(&message.citations)
+                        .map_err(|e| Error::Internal(format!("cannot encode citations: {e}")))?;
+                    let tools_used = serde_json::to_string(&message.tools_used)
+                        .map_err(|e| Error::Internal(format!("cannot encode tools_used: {e}")))?;
                     let now = ts(self.now());
                     let mut tx = self.pool.begin().await.map_err(map_err("message"))?;
                     // Writing the conversation first takes its row lock (PostgreSQL) or the
@@ -188,8 +210,9 @@ macro_rules! impl_sql_conversations {
                     }
                     let row = sqlx::query(sql!(
                         "INSERT INTO agent_messages
-                            (id, conversation_id, seq, role, content, tool_call, created_at)
-                         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5{J}, $6
+                            (id, conversation_id, seq, role, content, tool_call, citations,
+                             tools_used, created_at)
+                         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5{J}, $6{J}, $7{J}, $8
                            FROM agent_messages WHERE conversation_id = $2
                          RETURNING {MESSAGE_COLS}"
                     ))
@@ -198,6 +221,8 @@ macro_rules! impl_sql_conversations {
                     .bind(message.role.as_str())
                     .bind(&message.content)
                     .bind(tool_call)
+                    .bind(citations)
+                    .bind(tools_used)
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await

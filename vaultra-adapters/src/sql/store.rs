@@ -1,10 +1,10 @@
 //! The storage implementation shared by the SQLite and PostgreSQL backends.
 //!
 //! Both backends run the same statements: placeholders are `$N` (SQLite accepts them),
-//! JSON columns are written through a per-backend cast suffix `J` and read back with
-//! `CAST(.. AS TEXT)`, and times go through the backend's `ts`/`from_ts` conversions.
-//! The invoking module provides `ts`, `from_ts`, `opt_ts`, `date`, `from_date`, `J` and
-//! the imports.
+//! JSON columns are written through a per-backend cast suffix (`J`, and `RAW` for the raw
+//! provider objects) and read back with `CAST(.. AS TEXT)`, and times go through the
+//! backend's `ts`/`from_ts` conversions. The invoking module provides `ts`, `from_ts`,
+//! `opt_ts`, `date`, `from_date`, `J`, `RAW` and the imports.
 
 macro_rules! impl_sql_store {
     ($store:ident, $db:ty, $row:ty, $ts:ty) => {
@@ -497,7 +497,7 @@ impl PaymentStore for $store {
                     .push_bind(o.currency.to_string())
                     .push_bind(o.status.as_str())
                     .push_bind(raw_text(&p.raw))
-                    .push_unseparated(J)
+                    .push_unseparated(RAW)
                     .push_bind(now);
             });
             q.push(
@@ -525,7 +525,7 @@ impl PaymentStore for $store {
                     .push_bind(o.currency.to_string())
                     .push_bind(o.status.as_str())
                     .push_bind(raw_text(&d.raw))
-                    .push_unseparated(J)
+                    .push_unseparated(RAW)
                     .push_bind(now);
             });
             q.push(
@@ -666,6 +666,35 @@ impl PaymentStore for $store {
             first_charge_at: secs(row.try_get("first").map_err(&get)?),
             last_charge_at: secs(row.try_get("last").map_err(&get)?),
         })
+    }
+
+    async fn raw_object(
+        &self,
+        business: Uuid,
+        kind: ObjectKind,
+        stripe_id: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let query = match kind {
+            ObjectKind::Charge => {
+                "SELECT CAST(raw AS TEXT) FROM charges WHERE business_id = $1 AND stripe_id = $2"
+            }
+            ObjectKind::Payout => {
+                "SELECT CAST(raw AS TEXT) FROM payouts WHERE business_id = $1 AND stripe_id = $2"
+            }
+            ObjectKind::Dispute => {
+                "SELECT CAST(raw AS TEXT) FROM disputes WHERE business_id = $1 AND stripe_id = $2"
+            }
+        };
+        let raw: Option<String> = sqlx::query_scalar(query)
+            .bind(business)
+            .bind(stripe_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err(kind.as_str()))?
+            .ok_or_else(|| not_found(kind.as_str(), stripe_id))?;
+        raw.map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| sql::corrupt("raw object", e))
     }
 }
 

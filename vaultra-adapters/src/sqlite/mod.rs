@@ -61,6 +61,9 @@ fn from_date(s: String) -> Result<NaiveDate> {
 /// JSON columns are TEXT in SQLite: no cast.
 const J: &str = "";
 
+/// Raw provider objects are TEXT too.
+const RAW: &str = "";
+
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` — `sqlite://path/to/file.db`,
     /// `sqlite:file.db` or `sqlite::memory:` — and brings its schema up to date.

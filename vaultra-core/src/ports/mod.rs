@@ -17,11 +17,11 @@ pub use payments::{
     SourceEvent, Stream,
 };
 pub use storage::{
-    AgentMessage, AnalyticsStore, BusinessStore, ChunkHit, Conversation, ConversationStore,
-    Coverage, CursorUpdate, DeadLetter, DeadLetterStore, EventOutcome, EventRecord, EventStore,
-    Ingest, IngestBatch, IngestStats, IntegrationStore, KnowledgeChunk, KnowledgeDocument,
-    KnowledgeStore, MAX_SEARCH_TERMS, MessageRole, MetricSnapshot, NewChunk, NewDeadLetter,
-    NewDocument, NewMessage, NewScore, NewSnapshot, OAuthState, OAuthStateStore, PaymentStore,
-    RecommendationRecord, RecommendationStore, RefreshToken, RefreshTokenStore, Rotation,
-    ScoreRecord, Store, UserStore, search_terms,
+    AgentMessage, AnalyticsStore, BusinessStore, ChunkHit, Citation, Conversation,
+    ConversationStore, Coverage, CursorUpdate, DeadLetter, DeadLetterStore, EventOutcome,
+    EventRecord, EventStore, Ingest, IngestBatch, IngestStats, IntegrationStore, KnowledgeChunk,
+    KnowledgeDocument, KnowledgeStore, MAX_SEARCH_TERMS, MessageRole, MetricSnapshot, NewChunk,
+    NewDeadLetter, NewDocument, NewMessage, NewScore, NewSnapshot, OAuthState, OAuthStateStore,
+    ObjectKind, PaymentStore, RecommendationRecord, RecommendationStore, RefreshToken,
+    RefreshTokenStore, Rotation, ScoreRecord, Store, UserStore, search_terms,
 };

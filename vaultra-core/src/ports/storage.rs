@@ -13,7 +13,7 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::{
@@ -174,6 +174,29 @@ pub struct Coverage {
     pub last_charge_at: Option<DateTime<Utc>>,
 }
 
+/// The kinds of payment object a store keeps with their raw JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    /// A charge (`ch_…`, `py_…`).
+    Charge,
+    /// A payout (`po_…`).
+    Payout,
+    /// A dispute (`dp_…`, `du_…`).
+    Dispute,
+}
+
+impl ObjectKind {
+    /// The singular name, as in messages.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Charge => "charge",
+            Self::Payout => "payout",
+            Self::Dispute => "dispute",
+        }
+    }
+}
+
 /// Raw payment objects (`charges`, `payouts`, `disputes`, `payout_paid_events`).
 #[async_trait]
 pub trait PaymentStore: Send + Sync + Debug + 'static {
@@ -197,6 +220,18 @@ pub trait PaymentStore: Send + Sync + Debug + 'static {
 
     /// How much charge history a business has.
     async fn coverage(&self, business: Uuid) -> Result<Coverage>;
+
+    /// The provider's JSON of one stored object, for audits and for re-deriving columns:
+    /// the last raw JSON ingested for it (an ingest without raw JSON, e.g. a CSV import,
+    /// keeps what was there), equal as a JSON value to what was ingested. `Ok(None)` if
+    /// the object was only ever stored without raw JSON; `NotFound` if `business` has no
+    /// such object.
+    async fn raw_object(
+        &self,
+        business: Uuid,
+        kind: ObjectKind,
+        stripe_id: &str,
+    ) -> Result<Option<serde_json::Value>>;
 }
 
 /// A stored metric snapshot (`financial_metric_snapshots`).
@@ -556,6 +591,54 @@ pub struct NewMessage {
     /// The tool call an assistant message makes, or the call a tool message answers, as
     /// the model's JSON (name, arguments, call id); stored as given.
     pub tool_call: Option<serde_json::Value>,
+    /// The knowledge chunks an assistant answer quotes, in the order it cites them.
+    pub citations: Vec<Citation>,
+    /// The names of the tools whose results an assistant answer was built from, in the
+    /// order they were called (a name may repeat).
+    pub tools_used: Vec<String>,
+}
+
+impl NewMessage {
+    /// A plain message: text only, no tool call, citations or tools.
+    pub fn text(role: MessageRole, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_call: None,
+            citations: Vec::new(),
+            tools_used: Vec::new(),
+        }
+    }
+}
+
+/// A knowledge chunk quoted by an assistant answer (`agent_messages.citations`): enough
+/// to show the source to the user without another lookup, and to find the chunk again
+/// while it exists (a re-stored document gets new chunk ids; `source` and `ordinal` stay
+/// meaningful).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    /// The document's id.
+    pub document_id: Uuid,
+    /// The chunk's id.
+    pub chunk_id: Uuid,
+    /// The document's stable key, e.g. `guides/refunds.md`.
+    pub source: String,
+    /// The document's title.
+    pub title: String,
+    /// The chunk's position in the document, from 0.
+    pub ordinal: u32,
+}
+
+impl From<&ChunkHit> for Citation {
+    fn from(hit: &ChunkHit) -> Self {
+        Self {
+            document_id: hit.document_id,
+            chunk_id: hit.chunk_id,
+            source: hit.source.clone(),
+            title: hit.title.clone(),
+            ordinal: hit.ordinal,
+        }
+    }
 }
 
 /// A stored message (`agent_messages`).
@@ -573,6 +656,10 @@ pub struct AgentMessage {
     pub content: String,
     /// The tool-call JSON, if any.
     pub tool_call: Option<serde_json::Value>,
+    /// The knowledge chunks it quotes, in order.
+    pub citations: Vec<Citation>,
+    /// The tools its answer was built from, in call order.
+    pub tools_used: Vec<String>,
     /// When it was appended.
     pub created_at: DateTime<Utc>,
 }
@@ -605,7 +692,8 @@ pub trait ConversationStore: Send + Sync + Debug + 'static {
     /// Appends a message as the conversation's next `seq` and moves the conversation's
     /// `updated_at` to the store's clock, atomically: concurrent appends to one
     /// conversation get distinct, gap-free positions. `NotFound` if the conversation does
-    /// not exist; `Invalid` if the content or tool call holds a NUL character.
+    /// not exist; `Invalid` if the content, tool call, a citation or a tool name holds a
+    /// NUL character, or a tool name is empty.
     async fn append_message(
         &self,
         conversation: Uuid,

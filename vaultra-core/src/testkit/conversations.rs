@@ -9,14 +9,10 @@ use super::support::{
     assert_not_found, new_business, new_user, ok, owner_and_business, retry, tick, unknown_id,
 };
 use crate::Error;
-use crate::ports::storage::{MessageRole, NewMessage, Store};
+use crate::ports::storage::{Citation, MessageRole, NewMessage, Store};
 
 fn message(role: MessageRole, content: &str) -> NewMessage {
-    NewMessage {
-        role,
-        content: content.to_owned(),
-        tool_call: None,
-    }
+    NewMessage::text(role, content)
 }
 
 /// A conversation is created for a user and business, read back by id, and starts with
@@ -97,19 +93,40 @@ pub async fn messages_round_trip_in_order(store: Arc<dyn Store>) {
         message(MessageRole::System, "You explain funding readiness."),
         message(MessageRole::User, "How is my refund rate?"),
         NewMessage {
-            role: MessageRole::Assistant,
-            content: String::new(),
             tool_call: Some(call.clone()),
+            ..message(MessageRole::Assistant, "")
         },
         NewMessage {
-            role: MessageRole::Tool,
-            content: "{\"refund_rate\": \"0.8%\"}".to_owned(),
             tool_call: Some(json!({ "id": "call_1" })),
+            ..message(MessageRole::Tool, "{\"refund_rate\": \"0.8%\"}")
         },
-        message(
-            MessageRole::Assistant,
-            "Your refund rate is 0.8 %: healthy.",
-        ),
+        NewMessage {
+            citations: vec![
+                Citation {
+                    document_id: uuid::Uuid::new_v4(),
+                    chunk_id: uuid::Uuid::new_v4(),
+                    source: "guides/refunds.md".to_owned(),
+                    title: "Refunds — what lenders see".to_owned(),
+                    ordinal: 2,
+                },
+                Citation {
+                    document_id: uuid::Uuid::new_v4(),
+                    chunk_id: uuid::Uuid::new_v4(),
+                    source: "guides/\"quoted\" naïve.md".to_owned(),
+                    title: String::new(),
+                    ordinal: 0,
+                },
+            ],
+            tools_used: vec![
+                "get_metric_summary".to_owned(),
+                "get_readiness_breakdown".to_owned(),
+                "get_metric_summary".to_owned(),
+            ],
+            ..message(
+                MessageRole::Assistant,
+                "Your refund rate is 0.8 %: healthy.",
+            )
+        },
     ];
     let mut appended = Vec::new();
     for m in &sent {
@@ -127,6 +144,8 @@ pub async fn messages_round_trip_in_order(store: Arc<dyn Store>) {
         assert_eq!(stored.role, m.role);
         assert_eq!(stored.content, m.content);
         assert_eq!(stored.tool_call, m.tool_call);
+        assert_eq!(stored.citations, m.citations, "citations kept in order");
+        assert_eq!(stored.tools_used, m.tools_used, "tools kept in call order");
     }
     assert!(
         read.windows(2).all(|w| w[0].created_at <= w[1].created_at),
@@ -225,9 +244,8 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
         .append_message(
             conversation.id,
             &NewMessage {
-                role: MessageRole::Assistant,
-                content: String::new(),
                 tool_call: Some(json!({ "arguments": "a\u{0}b" })),
+                ..message(MessageRole::Assistant, "")
             },
         )
         .await;
@@ -235,6 +253,41 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
         matches!(bad_call, Err(Error::Invalid(_))),
         "NUL in tool call: {bad_call:?}"
     );
+    let citation = Citation {
+        document_id: uuid::Uuid::new_v4(),
+        chunk_id: uuid::Uuid::new_v4(),
+        source: "guides/a\0b.md".to_owned(),
+        title: "T".to_owned(),
+        ordinal: 0,
+    };
+    let bad_citation = store
+        .append_message(
+            conversation.id,
+            &NewMessage {
+                citations: vec![citation],
+                ..message(MessageRole::Assistant, "see the guide")
+            },
+        )
+        .await;
+    match &bad_citation {
+        Err(Error::Invalid(e)) => assert_eq!(e.field.as_deref(), Some("citations[0].source")),
+        other => panic!("NUL in a citation: {other:?}"),
+    }
+    for (tool, what) in [("get_\0metrics", "NUL"), ("  ", "blank")] {
+        let bad_tool = store
+            .append_message(
+                conversation.id,
+                &NewMessage {
+                    tools_used: vec!["get_metric_summary".to_owned(), tool.to_owned()],
+                    ..message(MessageRole::Assistant, "answer")
+                },
+            )
+            .await;
+        match &bad_tool {
+            Err(Error::Invalid(e)) => assert_eq!(e.field.as_deref(), Some("tools_used[1]")),
+            other => panic!("{what} tool name: {other:?}"),
+        }
+    }
     assert!(ok(store.messages(conversation.id).await, "messages").is_empty());
     let next = ok(
         store

@@ -155,6 +155,7 @@ macro_rules! __store_contract_cases {
                 report_from_store_matches_in_memory,
                 coverage_counts_charge_history,
                 concurrent_ingest_of_same_objects_stores_one,
+                raw_json_is_kept_and_replaced_by_newer,
             ];
             analytics: [
                 snapshot_round_trips_parts_exactly,

@@ -19,7 +19,9 @@ use crate::domain::{
     PayoutPaid, PayoutStatus, Provider,
 };
 use crate::metrics::{self, CurrencyChoice, SECONDS_PER_DAY, Window, day_of};
-use crate::ports::storage::{Coverage, CursorUpdate, Ingest, IngestBatch, IngestStats, Store};
+use crate::ports::storage::{
+    Coverage, CursorUpdate, Ingest, IngestBatch, IngestStats, ObjectKind, Store,
+};
 use crate::report::Report;
 use crate::scoring::Policy;
 
@@ -1503,5 +1505,116 @@ pub async fn concurrent_ingest_of_same_objects_stores_one(store: Arc<dyn Store>)
     assert_eq!(
         ok(store.coverage(business.id).await, "coverage").charges,
         expected_charges as u64
+    );
+}
+
+/// Raw JSON comes back as the JSON value ingested, for every kind of object; an ingest
+/// without raw JSON (a CSV import) keeps it, a newer raw object replaces it; objects never
+/// given raw JSON read as `None`; another business's or an unknown id is `NotFound`.
+pub async fn raw_json_is_kept_and_replaced_by_newer(store: Arc<dyn Store>) {
+    let (owner, business) = owner_and_business(&*store).await;
+    let world = small_world(&unique("raw"));
+    let batch = with_raw(&world);
+    let mut batch = batch;
+    for d in &mut batch.disputes {
+        d.raw = Some(
+            json!({ "id": d.object.id, "object": "dispute", "evidence": { "text": "línea\n\"2\"" } }),
+        );
+    }
+    ok(
+        store.ingest(business.id, None, &batch, None).await,
+        "ingest",
+    );
+    let raw_of = |kind, id: String| {
+        let store = store.clone();
+        async move { store.raw_object(business.id, kind, &id).await }
+    };
+    for c in &batch.charges {
+        let got = ok(
+            raw_of(ObjectKind::Charge, c.object.id.clone()).await,
+            "raw charge",
+        );
+        assert_eq!(got, c.raw, "charge {} raw JSON as ingested", c.object.id);
+    }
+    for p in &batch.payouts {
+        let got = ok(
+            raw_of(ObjectKind::Payout, p.object.id.clone()).await,
+            "raw payout",
+        );
+        assert_eq!(got, p.raw, "payout {}", p.object.id);
+    }
+    for d in &batch.disputes {
+        let got = ok(
+            raw_of(ObjectKind::Dispute, d.object.id.clone()).await,
+            "raw dispute",
+        );
+        assert_eq!(got, d.raw, "dispute {}", d.object.id);
+    }
+    assert!(
+        batch.charges[1].raw.is_none(),
+        "the world has a charge without raw JSON"
+    );
+
+    // A bare re-ingest (as from a CSV export) keeps the raw JSON.
+    ok(
+        store.ingest(business.id, None, &world.batch(), None).await,
+        "bare re-ingest",
+    );
+    let first = &batch.charges[0];
+    assert_eq!(
+        ok(
+            raw_of(ObjectKind::Charge, first.object.id.clone()).await,
+            "raw after bare"
+        ),
+        first.raw,
+        "an ingest without raw JSON keeps the stored raw JSON"
+    );
+
+    // A newer state with raw JSON replaces it.
+    let newer = Charge {
+        amount_refunded: first.object.amount,
+        ..first.object.clone()
+    };
+    let mut newer_raw = raw_charge(&newer);
+    newer_raw["refunded"] = json!(true);
+    let update = IngestBatch {
+        charges: vec![Ingest {
+            object: newer,
+            raw: Some(newer_raw.clone()),
+        }],
+        ..IngestBatch::default()
+    };
+    ok(
+        store.ingest(business.id, None, &update, None).await,
+        "newer ingest",
+    );
+    assert_eq!(
+        ok(
+            raw_of(ObjectKind::Charge, first.object.id.clone()).await,
+            "raw after update"
+        ),
+        Some(newer_raw),
+        "a newer raw object replaces the stored one"
+    );
+
+    // Object ids are per business: another business sees none of them.
+    let other = super::support::new_business(&*store, owner.id, "Other raw Co").await;
+    assert_not_found(
+        store
+            .raw_object(other.id, ObjectKind::Charge, &first.object.id)
+            .await,
+        "another business's charge",
+    );
+    assert_not_found(
+        store
+            .raw_object(business.id, ObjectKind::Payout, &first.object.id)
+            .await,
+        "a charge id asked for as a payout",
+    );
+    assert_not_found(
+        store
+            .raw_object(business.id, ObjectKind::Dispute, "dp_unknown")
+            .await,
+        "unknown dispute",
     );
 }
