@@ -56,7 +56,8 @@ print(f"notebook: {cells} code cells executed without error ({output})")
 PYEOF
 
 echo "== python bindings: benchmark smoke run (pandas and vaultra agree; not timed)"
-"$PY" "$HERE/bench/bench_dataframe.py" --charges 20000 --repeat 1 --dtypes str,object,category
+"$PY" "$HERE/bench/bench_dataframe.py" --charges 20000 --repeat 1 --dtypes str,object,category,arrow
+"$PY" "$HERE/bench/bench_dataframe.py" --charges 20000 --repeat 1 --dtypes str,arrow --shuffle-ids --no-drop-duplicates
 
 echo "== python bindings: pytest"
 cd "$HERE"

@@ -21,7 +21,13 @@ The two results are checked against each other before anything is timed.
 String columns are built the way pandas builds them from parsed JSON (one ``str`` object
 per value); ``--dtypes`` picks how the frame holds them: ``str`` (pandas' default string
 dtype: Arrow-backed when pyarrow is installed), ``object``, ``category`` and ``pyarrow``
-(``string[pyarrow]``, needs pyarrow).
+(``string[pyarrow]``, needs pyarrow). ``arrow`` hands vaultra pyarrow Tables of the same
+data instead (``pa.Table.from_pandas`` of the ``str`` frames, read through the Arrow
+PyCapsule interface) and times pandas on the ``str`` frames.
+
+Charge ids are ``ch_`` and a zero-padded counter, so they come in increasing order (which
+lets vaultra prove them distinct without hashing); ``--shuffle-ids`` permutes them, as
+random Stripe ids would be, so the de-duplication has to hash them.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return np.array([v.encode().decode() for v in values.tolist()], dtype=object)
 
 
-def make_frames(n: int, end: date, history_days: int, seed: int) -> dict[str, Any]:
+def make_frames(n: int, end: date, history_days: int, seed: int, shuffle_ids: bool = False) -> dict[str, Any]:
     """A deterministic merchant: ``n`` charges over ``history_days`` ending on ``end``."""
     rng = np.random.default_rng(seed)
     end_day = (end - EPOCH).days
@@ -76,6 +82,8 @@ def make_frames(n: int, end: date, history_days: int, seed: int) -> dict[str, An
     ).astype(np.int64)
     currency = np.where(rng.random(n) < 0.05, "eur", "usd").astype(object)
     ids = np.array([f"ch_{i:024d}" for i in range(n)], dtype=object)
+    if shuffle_ids:
+        ids = ids[rng.permutation(n)]
     charges = {
         "id": ids,
         "object": np.full(n, "charge", dtype=object),
@@ -262,7 +270,14 @@ def pandas_metrics(
 # --------------------------------------------------------------------------- timing
 
 
-def vaultra_report(frames: dict[str, pd.DataFrame], as_of: date, dedupe: bool = True) -> vaultra.Report:
+def arrow_tables(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The same data as pyarrow Tables."""
+    import pyarrow as pa
+
+    return {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in frames.items()}
+
+
+def vaultra_report(frames: dict[str, Any], as_of: date, dedupe: bool = True) -> vaultra.Report:
     return vaultra.score(
         frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of=as_of, dedupe=dedupe
     )
@@ -274,11 +289,12 @@ def pandas_dedupe_metrics(frames: dict[str, pd.DataFrame], as_of: date) -> dict[
     return pandas_metrics(charges, frames["payouts"], frames["disputes"], frames["events"], as_of)
 
 
-def check_agreement(frames: dict[str, pd.DataFrame], as_of: date) -> None:
+def check_agreement(frames: dict[str, pd.DataFrame], as_of: date, inputs: dict[str, Any] | None = None) -> None:
+    """pandas on ``frames`` agrees with vaultra on ``inputs`` (default: the same frames)."""
     theirs = pandas_metrics(frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of)
     currency = theirs.pop("currency")
     for dedupe in (True, False):
-        ours = vaultra_report(frames, as_of, dedupe).to_dict()
+        ours = vaultra_report(inputs if inputs is not None else frames, as_of, dedupe).to_dict()
         assert ours["currency"] == currency, (ours["currency"], currency)
         for key, value in theirs.items():
             mine = ours["metrics"][key]
@@ -289,7 +305,7 @@ def check_agreement(frames: dict[str, pd.DataFrame], as_of: date) -> None:
                 assert mine == value, (key, mine, value)
 
 
-def profile(frames: dict[str, pd.DataFrame], as_of: date, repeat: int) -> dict[str, float]:
+def profile(frames: dict[str, Any], as_of: date, repeat: int) -> dict[str, float]:
     """Where vaultra's time goes, step by step (best of ``repeat``, wall ms). Uses the
     package's private pieces; each step is what ``vaultra.score`` runs, in order."""
     from vaultra import _api, _frames
@@ -298,6 +314,24 @@ def profile(frames: dict[str, pd.DataFrame], as_of: date, repeat: int) -> dict[s
     charges = frames["charges"]
     policy = Policy.builtin(vaultra.SPEC_V1)
     others = _api.payment_data(None, frames["payouts"], frames["disputes"], frames["events"])
+    if not _frames.is_dataframe(charges):
+        from vaultra._vaultra import assess_charge_arrow
+
+        prepared = vaultra.payment_data(charges, frames["payouts"], frames["disputes"], frames["events"], dedupe=False)
+        day = as_of.isoformat()
+        steps: dict[str, Callable[[], object]] = {
+            "payouts, disputes, events frames -> PaymentData": lambda: _api.payment_data(
+                None, frames["payouts"], frames["disputes"], frames["events"]
+            ),
+            "charge columns handed over (Python side)": lambda: None,
+            "native, dedupe=False (strings, checks, pass, score)": lambda: assess_charge_arrow(
+                others, charges, False, day, 30, None, policy
+            ),
+            "native, dedupe=True": lambda: assess_charge_arrow(others, charges, True, day, 30, None, policy),
+            "pass + score + recommendations on loaded data": lambda: vaultra.score(prepared, as_of=as_of),
+        }
+        times = best_of(repeat, steps)
+        return {name: min(t["wall"]) * 1e3 for name, t in times.items()}
     with_ids = _frames.charge_columns(charges, "charges", True)
     without_ids = _frames.charge_columns(charges, "charges", False)
     prepared = vaultra.payment_data(
@@ -346,11 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-drop-duplicates", action="store_true", help="skip the (slow) pandas drop_duplicates run"
     )
+    parser.add_argument("--shuffle-ids", action="store_true", help="charge ids in random order, not increasing")
     args = parser.parse_args(argv)
 
     as_of = date(2026, 11, 27)
     t0 = time.perf_counter()
-    data = make_frames(args.charges, as_of, args.history_days, args.seed)
+    data = make_frames(args.charges, as_of, args.history_days, args.seed, args.shuffle_ids)
     print(f"built {args.charges:,} charges in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     try:
         import pyarrow
@@ -360,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         arrow = "no pyarrow"
     print(
         f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}, "
-        f"{arrow}, vaultra {vaultra.__version__}; {platform.machine()}, best of {args.repeat}\n"
+        f"{arrow}, vaultra {vaultra.__version__}; {platform.machine()}, best of {args.repeat}, "
+        f"ids {'shuffled' if args.shuffle_ids else 'increasing'}\n"
     )
     print(
         "| string dtype | pandas (ms) | vaultra (ms) | speed-up | vaultra dedupe=False (ms) | speed-up "
@@ -371,19 +407,24 @@ def main(argv: list[str] | None = None) -> int:
     prepared_rows: list[str] = []
     profiles: list[tuple[str, dict[str, float]]] = []
     for dtype in [d.strip() for d in args.dtypes.split(",") if d.strip()]:
+        if dtype in ("pyarrow", "arrow") and arrow == "no pyarrow":
+            continue
         if dtype == "pyarrow":
             dtype = "string[pyarrow]"
-            if arrow == "no pyarrow":
-                continue
-        frames = {**{k: v for k, v in data.items() if k != "charges"}, "charges": charges_frame(data["charges"], dtype)}
-        check_agreement(frames, as_of)
-        prepared = vaultra.payment_data(frames["charges"], frames["payouts"], frames["disputes"], frames["events"])
+        frames = {
+            **{k: v for k, v in data.items() if k != "charges"},
+            "charges": charges_frame(data["charges"], "str" if dtype == "arrow" else dtype),
+        }
+        # What vaultra is given: the frames, or (`arrow`) pyarrow Tables of them.
+        inputs: dict[str, Any] = arrow_tables(frames) if dtype == "arrow" else frames
+        check_agreement(frames, as_of, inputs)
+        prepared = vaultra.payment_data(inputs["charges"], inputs["payouts"], inputs["disputes"], inputs["events"])
         runs: dict[str, Callable[[], object]] = {
             "pandas": lambda: pandas_metrics(
                 frames["charges"], frames["payouts"], frames["disputes"], frames["events"], as_of
             ),
-            "vaultra": lambda: vaultra_report(frames, as_of),
-            "vaultra_nodedupe": lambda: vaultra_report(frames, as_of, dedupe=False),
+            "vaultra": lambda: vaultra_report(inputs, as_of),
+            "vaultra_nodedupe": lambda: vaultra_report(inputs, as_of, dedupe=False),
             "vaultra_prepared": lambda: vaultra.score(prepared, as_of=as_of),
         }
         if not args.no_drop_duplicates:
@@ -396,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {dtype} | {p['wall']:.1f} | {prep['wall']:.1f} | {p['wall'] / prep['wall']:.1f}x |"
         )
         label = f"{dtype} ({frames['charges']['status'].dtype!r})" if dtype == "str" else dtype
+        if dtype == "arrow":
+            label = f"pyarrow Table ({inputs['charges'].schema.field('status').type}; pandas on `str`)"
         dedupe_cols = (
             f"{pd_['wall']:.1f} | {pd_['wall'] / v['wall']:.1f}x" if pd_ is not None else "- | -"
         )
@@ -405,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         if args.profile:
-            profiles.append((dtype, profile(frames, as_of, args.repeat)))
+            profiles.append((dtype, profile(inputs, as_of, args.repeat)))
         results.append(
             {
                 "dtype": dtype,
@@ -417,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                 "profile_ms": profiles[-1][1] if args.profile else None,
             }
         )
-        del frames, prepared
+        del frames, inputs, prepared
     print(
         "\nScoring a PaymentData built once (`vaultra.payment_data(...)`, then `vaultra.score(data, ...)`:"
         "\nthe metric pass, score and recommendations only, as when one frame is scored over many windows):\n"

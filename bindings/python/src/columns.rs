@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 use std::borrow::Cow;
 
+use arrow_array::{Array, StringViewArray};
 use vaultra_core::domain::{ChargeColumnsRef, ChargeStatus, ClassCode, Currency, is_successful};
 
 use crate::objects::{is_null, type_name};
@@ -171,10 +172,23 @@ impl<'py> StrColumn<'py> {
         }
     }
 
-    /// The column as it is, without decoding object arrays (for reading ids).
-    pub fn raw_view(&self, py: Python<'_>, name: &str) -> PyResult<StrView<'_>> {
+    /// The column as ids for de-duplication: object arrays are read here, with the GIL
+    /// held, into the UTF-8 bytes of each `str` (which the array keeps alive), so the
+    /// de-duplication itself runs without the GIL. A value that is not a `str` is no id.
+    pub fn id_view<'s>(&'s self, py: Python<'s>, name: &str) -> PyResult<StrView<'s>> {
         match self {
-            Self::Object(array) => Ok(StrView::Objects(slice(array, name)?)),
+            Self::Object(array) => {
+                let objects = slice(array, name)?;
+                Ok(StrView::Bytes(
+                    objects
+                        .iter()
+                        .map(|o| {
+                            let s = o.cast_bound::<PyString>(py).ok()?;
+                            s.to_str().ok().map(str::as_bytes)
+                        })
+                        .collect(),
+                ))
+            }
             other => match other.prepare(py, name)? {
                 Ok(view) => Ok(view),
                 Err(e) => Err(PyValueError::new_err(e.error.to_string())),
@@ -209,6 +223,7 @@ impl<'py> StrColumn<'py> {
                             None => None,
                         },
                         offset: c.offset,
+                        null_offset: c.offset,
                         length: c.length,
                     });
                 }
@@ -247,7 +262,10 @@ pub struct ChunkView<'a> {
     offsets: OffsetSlice<'a>,
     data: &'a [u8],
     validity: Option<&'a [u8]>,
+    /// The chunk's first row in `offsets`.
     offset: usize,
+    /// The chunk's first row in `validity` (bits).
+    null_offset: usize,
     length: usize,
 }
 
@@ -262,13 +280,34 @@ pub enum StrView<'a> {
     },
     /// Arrow chunks.
     Arrow(Vec<ChunkView<'a>>),
-    /// Already decoded (object arrays).
+    /// Already decoded (object arrays, Arrow dictionaries).
     Decoded(Decoded<'static>),
-    /// A NumPy object array as it is (read with the GIL held; ids for de-duplication).
-    Objects(&'a [Py<PyAny>]),
+    /// Arrow `string_view` chunks (Polars' strings), read through the C data interface.
+    Views(Vec<&'a StringViewArray>),
+    /// The bytes of each row's `str` (`None`: not a string), read from a NumPy object
+    /// array with the GIL held (ids for de-duplication only).
+    Bytes(Vec<Option<&'a [u8]>>),
 }
 
 impl<'a> ChunkView<'a> {
+    /// A chunk over Arrow buffers: `offsets` (the chunk's own, `length + 1` of them),
+    /// `data`, and the validity bitmap with the bit of the chunk's first row.
+    pub fn new(
+        offsets: OffsetSlice<'a>,
+        data: &'a [u8],
+        validity: Option<(&'a [u8], usize)>,
+        length: usize,
+    ) -> Self {
+        Self {
+            offsets,
+            data,
+            validity: validity.map(|(v, _)| v),
+            offset: 0,
+            null_offset: validity.map_or(0, |(_, o)| o),
+            length,
+        }
+    }
+
     /// Number of rows of the chunk.
     pub fn len(&self) -> usize {
         self.length
@@ -281,12 +320,13 @@ impl<'a> ChunkView<'a> {
 
     /// The bytes of row `k` of the chunk; `None` when null or malformed.
     pub fn value(&self, k: usize) -> Option<&'a [u8]> {
-        let k = self.offset + k;
-        if let Some(v) = self.validity
-            && (v.get(k >> 3)? >> (k & 7)) & 1 == 0
-        {
-            return None;
+        if let Some(v) = self.validity {
+            let b = self.null_offset + k;
+            if (v.get(b >> 3)? >> (b & 7)) & 1 == 0 {
+                return None;
+            }
         }
+        let k = self.offset + k;
         let at = |i: usize| -> Option<usize> {
             match self.offsets {
                 OffsetSlice::I32(o) => usize::try_from(*o.get(i)?).ok(),
@@ -315,8 +355,20 @@ pub enum RowCodes<'a> {
 
 impl RowCodes<'_> {
     /// The value index of `row`; a malformed negative code maps past every value.
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::I8(c) => c.len(),
+            Self::I16(c) => c.len(),
+            Self::I32(c) => c.len(),
+            Self::I64(c) => c.len(),
+            Self::U8(c) => c.len(),
+            Self::U32(c) => c.len(),
+        }
+    }
+
     #[inline]
-    fn at(&self, row: usize) -> usize {
+    pub(crate) fn at(&self, row: usize) -> usize {
         match self {
             Self::I8(c) => (i64::from(c[row]) + 1) as usize,
             Self::I16(c) => (i64::from(c[row]) + 1) as usize,
@@ -338,22 +390,22 @@ pub struct Decoded<'a> {
 
 /// Interns byte strings: a linear scan while there are few distinct values (the usual
 /// case for currencies and statuses), a hash map beyond.
-struct Interner {
-    values: Vec<Option<Vec<u8>>>,
+pub(crate) struct Interner {
+    pub(crate) values: Vec<Option<Vec<u8>>>,
     map: HashMap<Vec<u8>, u32>,
 }
 
 const LINEAR_LIMIT: usize = 16;
 
 impl Interner {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             values: vec![None],
             map: HashMap::new(),
         }
     }
 
-    fn code(&mut self, bytes: &[u8]) -> u32 {
+    pub(crate) fn code(&mut self, bytes: &[u8]) -> u32 {
         if self.values.len() <= LINEAR_LIMIT {
             if let Some(i) = self.values[1..]
                 .iter()
@@ -373,13 +425,13 @@ impl Interner {
 }
 
 /// Collects codes a byte each while they fit, four bytes each after.
-struct CodeSink {
+pub(crate) struct CodeSink {
     small: Vec<u8>,
     wide: Option<Vec<u32>>,
 }
 
 impl CodeSink {
-    fn with_capacity(n: usize) -> Self {
+    pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
             small: Vec::with_capacity(n),
             wide: None,
@@ -387,13 +439,21 @@ impl CodeSink {
     }
 
     #[inline(always)]
-    fn push(&mut self, code: u32) {
+    pub(crate) fn push(&mut self, code: u32) {
         if self.wide.is_none()
             && let Ok(c) = u8::try_from(code)
         {
             self.small.push(c);
         } else {
             self.push_wide(code);
+        }
+    }
+
+    /// Pushes `code` for `n` rows.
+    fn push_n(&mut self, code: u32, n: usize) {
+        match (&mut self.wide, u8::try_from(code)) {
+            (None, Ok(c)) => self.small.resize(self.small.len() + n, c),
+            _ => (0..n).for_each(|_| self.push_wide(code)),
         }
     }
 
@@ -408,7 +468,7 @@ impl CodeSink {
         wide.push(code);
     }
 
-    fn finish(self) -> RowCodes<'static> {
+    pub(crate) fn finish(self) -> RowCodes<'static> {
         match self.wide {
             Some(wide) => RowCodes::U32(wide),
             None => RowCodes::U8(self.small),
@@ -478,7 +538,19 @@ impl<'a> StrView<'a> {
     fn decode(self, name: &str) -> Result<Decoded<'a>, RowError> {
         match self {
             Self::Decoded(d) => Ok(d),
-            Self::Objects(_) => Err(malformed(name, "object array not decoded")),
+            Self::Bytes(_) => Err(malformed(name, "object array not decoded")),
+            Self::Views(arrays) => {
+                let total = arrays.iter().map(|a| a.len()).sum();
+                let mut codes = CodeSink::with_capacity(total);
+                let mut interner = Interner::new();
+                for a in &arrays {
+                    decode_views(a, &mut interner, &mut codes);
+                }
+                Ok(Decoded {
+                    codes: codes.finish(),
+                    values: interner.values,
+                })
+            }
             Self::Codes { codes, values } => {
                 let mut all = Vec::with_capacity(values.len() + 1);
                 all.push(None);
@@ -516,9 +588,6 @@ impl<'a> StrView<'a> {
     }
 }
 
-/// Distinct short values remembered as words; more than that go through the interner.
-const KNOWN_WORDS: usize = 64;
-
 /// `MASKS[n]` keeps the first `n` bytes of a little-endian 128-bit word.
 const MASKS: [u128; 17] = {
     let mut masks = [0u128; 17];
@@ -530,6 +599,43 @@ const MASKS: [u128; 17] = {
     masks[16] = u128::MAX;
     masks
 };
+
+/// A direct-mapped cache from short values (as a 128-bit word and a length) to their
+/// codes. A row costs a multiply and one comparison that is almost always true, so the
+/// loop has no branch that depends on which value a row holds (a `last value` check
+/// mispredicts at every change, e.g. 5% of rows in another currency).
+struct WordCache {
+    slots: [(u128, u32, u32); WordCache::SLOTS],
+}
+
+impl WordCache {
+    const SLOTS: usize = 64;
+
+    fn new() -> Self {
+        // Length `u32::MAX` never matches: every slot starts empty.
+        Self {
+            slots: [(0, u32::MAX, 0); Self::SLOTS],
+        }
+    }
+
+    #[inline(always)]
+    fn slot(word: u128, len: u32) -> usize {
+        let x = (word as u64) ^ ((word >> 64) as u64).rotate_left(29) ^ u64::from(len);
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize
+    }
+
+    /// The code of the value `bytes` (whose word is `word`), interning it when it is new.
+    #[inline(always)]
+    fn code(&mut self, word: u128, len: u32, bytes: &[u8], interner: &mut Interner) -> u32 {
+        let slot = &mut self.slots[Self::slot(word, len) % Self::SLOTS];
+        if slot.0 == word && slot.1 == len {
+            return slot.2;
+        }
+        let code = interner.code(bytes);
+        *slot = (word, len, code);
+        code
+    }
+}
 
 fn decode_chunk<O: Copy + TryInto<usize>>(
     c: &ChunkView<'_>,
@@ -543,60 +649,122 @@ fn decode_chunk<O: Copy + TryInto<usize>>(
         return Err(malformed(name, "Arrow offsets are too short"));
     }
     if let Some(v) = c.validity
-        && v.len() * 8 < end
+        && v.len() * 8 < c.null_offset + c.length
     {
         return Err(malformed(name, "Arrow validity bitmap is too short"));
     }
+    let data = c.data;
     let at = |k: usize| -> Option<usize> { offsets[k].try_into().ok() };
-    // Short values (currencies, statuses, object tags) are compared as one 128-bit word
-    // read straight from the data buffer: no call to `memcmp` per row. `known` maps the
-    // words seen so far to their codes; longer values go through the interner.
-    let mut known: Vec<(u128, usize, u32)> = Vec::new();
-    let mut last: Option<(u128, usize, u32)> = None;
+    if c.validity.is_none()
+        && let Some(value) = constant(data, &offsets[c.offset..=end], c.length)
+    {
+        // One value on every row (`object` is `charge` throughout): checked with a few
+        // block comparisons, no per-row work.
+        codes.push_n(interner.code(value), c.length);
+        return Ok(());
+    }
+    // Values that start at least 16 bytes before the end of the data are read as one
+    // 128-bit word (masked to their length): no call to `memcmp` per row.
+    let mut cache = WordCache::new();
+    let mut start = match at(c.offset) {
+        Some(s) => s,
+        None => return Err(malformed(name, "Arrow offsets point outside the data")),
+    };
     for k in c.offset..end {
-        if let Some(v) = c.validity
-            && (v[k >> 3] >> (k & 7)) & 1 == 0
-        {
-            codes.push(0);
-            continue;
-        }
-        let (start, stop) = match (at(k), at(k + 1)) {
-            (Some(s), Some(e)) if s <= e && e <= c.data.len() => (s, e),
+        let stop = match at(k + 1) {
+            Some(e) if start <= e && e <= data.len() => e,
             _ => return Err(malformed(name, "Arrow offsets point outside the data")),
         };
-        let len = stop - start;
-        let word = match c.data.get(start..start + 16) {
-            Some(w) if len <= 16 => {
-                let mut bytes = [0u8; 16];
-                bytes.copy_from_slice(w);
-                u128::from_le_bytes(bytes) & MASKS[len]
-            }
-            _ => {
-                codes.push(interner.code(&c.data[start..stop]));
+        let (s, len) = (start, stop - start);
+        start = stop;
+        if let Some(v) = c.validity {
+            let b = c.null_offset + (k - c.offset);
+            if (v[b >> 3] >> (b & 7)) & 1 == 0 {
+                codes.push(0);
                 continue;
             }
-        };
-        if let Some((w, l, code)) = last
-            && w == word
-            && l == len
-        {
-            codes.push(code);
-            continue;
         }
-        let code = match known.iter().find(|(w, l, _)| *w == word && *l == len) {
-            Some(&(_, _, code)) => code,
-            None => {
-                let code = interner.code(&c.data[start..stop]);
-                if known.len() < KNOWN_WORDS {
-                    known.push((word, len, code));
-                }
-                code
-            }
+        let code = if len <= 16 && s + 16 <= data.len() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&data[s..s + 16]);
+            let word = u128::from_le_bytes(bytes) & MASKS[len];
+            cache.code(word, len as u32, &data[s..stop], interner)
+        } else {
+            interner.code(&data[s..stop])
         };
-        last = Some((word, len, code));
         codes.push(code);
     }
     Ok(())
+}
+
+/// The value of every row when all `n` rows (`offsets`: `n + 1` of them) hold the same
+/// short value; `None` otherwise (or when it would take long to tell).
+fn constant<'d, O: Copy + TryInto<usize>>(
+    data: &'d [u8],
+    offsets: &[O],
+    n: usize,
+) -> Option<&'d [u8]> {
+    let at = |k: usize| -> Option<usize> { offsets.get(k).copied()?.try_into().ok() };
+    let (first, second) = (at(0)?, at(1)?);
+    let len = second.checked_sub(first)?;
+    if n < 64 || len == 0 || len > 16 {
+        return None;
+    }
+    let value = data.get(first..second)?;
+    // Evenly spaced offsets (every value has `len` bytes): a branch-free pass.
+    let start = i64::try_from(first).ok()?;
+    let step = i64::try_from(len).ok()?;
+    let mut bad = 0i64;
+    let mut expected = start;
+    for &o in offsets {
+        let o: usize = o.try_into().ok()?;
+        bad |= (o as i64) ^ expected;
+        expected += step;
+    }
+    if bad != 0 {
+        return None;
+    }
+    // The bytes: `value` repeated, compared a block of 64 values at a time.
+    let all = data.get(first..first + n * len)?;
+    let block: Vec<u8> = value.iter().copied().cycle().take(64 * len).collect();
+    let mut blocks = all.chunks_exact(block.len());
+    let same = blocks.all(|b| b == block.as_slice())
+        && blocks.remainder() == &block[..blocks.remainder().len()];
+    same.then_some(value)
+}
+
+/// Decodes an Arrow `string_view` array. A value of at most 12 bytes lives inside its
+/// 16-byte view (length, then the bytes, zero-padded), so the view itself is the value:
+/// such rows are decoded without touching the data buffers.
+fn decode_views(a: &StringViewArray, interner: &mut Interner, codes: &mut CodeSink) {
+    let views = a.views();
+    let nulls = a.nulls();
+    let mut cache = WordCache::new();
+    for (i, &view) in views.iter().enumerate() {
+        if nulls.is_some_and(|n| n.is_null(i)) {
+            codes.push(0);
+            continue;
+        }
+        let len = view as u32;
+        let code = if len <= 12 {
+            let bytes = view.to_le_bytes();
+            cache.code(view, 0, &bytes[4..4 + len as usize], interner)
+        } else {
+            interner.code(a.value(i).as_bytes())
+        };
+        codes.push(code);
+    }
+}
+
+/// Frames with at least this many rows are read on several threads.
+pub const PARALLEL_MIN_ROWS: usize = 1 << 16;
+
+/// The result of a scoped thread; a panic there continues here.
+pub fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// The charge columns, ready to be read without the GIL.
@@ -669,12 +837,24 @@ pub fn classify(inputs: ChargeInputs<'_>) -> Result<Classes<'_>, RowError> {
         status,
         object,
     } = inputs;
-    let currency = currency.decode("currency")?;
-    let status = status.decode("status")?;
-    let object = match object {
-        Some(o) => Some(o.decode("object")?),
-        None => None,
+    // The string columns are decoded side by side on large frames (each is a pass over
+    // its own buffers); the first error in column order wins, as when run one by one.
+    let (currency, status, object) = if created.len() >= PARALLEL_MIN_ROWS {
+        std::thread::scope(|s| {
+            let status = s.spawn(move || status.decode("status"));
+            let object = object.map(|o| s.spawn(move || o.decode("object")));
+            let currency = currency.decode("currency");
+            let status = join(status);
+            let object = object.map(join).transpose();
+            (currency, status, object)
+        })
+    } else {
+        let currency = currency.decode("currency");
+        let status = status.decode("status");
+        let object = object.map(|o| o.decode("object")).transpose();
+        (currency, status, object)
     };
+    let (currency, status, object) = (currency?, status?, object?);
 
     // Parse each distinct value once; a bad one is reported at the first row using it.
     let missing = |field: &str| vaultra_core::Error::invalid(field, "missing");
@@ -765,6 +945,11 @@ impl<'a> Classes<'a> {
     /// de-duplication either, as in an export).
     pub fn is_skipped(&self, row: usize) -> bool {
         self.skipped && self.class.get(row) == Some(&SKIPPED)
+    }
+
+    /// Whether some row is tagged as another object.
+    pub fn any_skipped(&self) -> bool {
+        self.skipped
     }
 
     /// The charges to count: rows a later row with the same id replaces are checked but

@@ -203,32 +203,49 @@ impl ChargeFrame<'_, '_> {
             Err(Prepare::Py(e)) => return Err(e),
             Err(Prepare::Row(e)) => return Err(fail(py, e)?),
         };
-        let classes = match py.detach(|| columns::classify(inputs)) {
-            Ok(c) => c,
-            Err(e) => return Err(fail(py, e)?),
-        };
-        let superseded = match &id {
-            Some(ids) => {
-                let view = ids.raw_view(py, "id")?;
-                let skip = |row: usize| classes.is_skipped(row);
-                // Object arrays are read with the GIL held; other encodings without it.
-                Some(match view {
-                    columns::StrView::Objects(_) => dedupe::superseded(py, &view, skip),
-                    other => py.detach(|| dedupe::superseded_detached(&other, skip)),
-                })
-            }
-            None => None,
-        };
-        let result = py.detach(|| {
-            let classified = classes.finish(superseded.as_deref());
-            let view = classified.view()?;
-            Ok(f(view))
-        });
-        match result {
+        // Object arrays of ids are read into bytes here, with the GIL held.
+        let ids = id.as_ref().map(|i| i.id_view(py, "id")).transpose()?;
+        match run_charges(py, inputs, ids, f) {
             Ok(r) => Ok(r),
             Err(e) => Err(fail(py, e)?),
         }
     }
+}
+
+/// Classifies the charges of `inputs`, de-duplicates them by `ids` (a later row wins)
+/// and runs `f` on the core's checked, borrowed view — all with the GIL released, the
+/// de-duplication beside the classification on large frames. The first bad row (in the
+/// order the checks run: strings, then amounts) is the error.
+pub fn run_charges<R: Send>(
+    py: Python<'_>,
+    inputs: columns::ChargeInputs<'_>,
+    ids: Option<columns::StrView<'_>>,
+    f: impl FnOnce(ChargeColumnsRef<'_, u16>) -> R + Send,
+) -> Result<R, columns::RowError> {
+    py.detach(|| {
+        let parallel = inputs.created.len() >= columns::PARALLEL_MIN_ROWS;
+        let ids = ids.as_ref();
+        let (classes, early) = std::thread::scope(|s| {
+            // Rows tagged as another object take no part in the de-duplication; they are
+            // rare, so the ids are de-duplicated as if there were none, and again below
+            // when there are.
+            let early = match ids {
+                Some(ids) if parallel => Some(s.spawn(move || dedupe::superseded(ids, &|_| false))),
+                _ => None,
+            };
+            let classes = columns::classify(inputs);
+            (classes, early.map(columns::join))
+        });
+        let classes = classes?;
+        let superseded = match (ids, early) {
+            (Some(_), Some(early)) if !classes.any_skipped() => early?,
+            (Some(ids), _) => dedupe::superseded(ids, &|row| classes.is_skipped(row))?,
+            (None, _) => None,
+        };
+        let classified = classes.finish(superseded.as_deref());
+        let view = classified.view()?;
+        Ok(f(view))
+    })
 }
 
 #[pymethods]
@@ -363,6 +380,30 @@ impl PyPaymentData {
         frame
             .with_view(py, |view| charges.extend_from(view))?
             .map_err(|e| to_py_err(py, e))
+    }
+
+    /// Adds charges from an Arrow table: any object with ``__arrow_c_stream__`` (a
+    /// pyarrow ``Table``, a Polars ``DataFrame``, …) or ``__arrow_c_array__`` (a pyarrow
+    /// ``RecordBatch``), read through the Arrow C data interface.
+    ///
+    /// The columns are those of a charges DataFrame: ``created`` (integers or timestamps),
+    /// ``amount``, ``amount_refunded``, ``currency``, ``status`` (strings of any Arrow
+    /// layout, dictionaries included), optionally ``captured`` (bool; null = captured),
+    /// ``object`` and ``id``. With ``dedupe``, a row that a later row with the same id
+    /// replaces is checked but not counted. ``source`` names the table in errors.
+    #[pyo3(signature = (table, source = None, dedupe = true))]
+    fn add_charge_arrow(
+        &mut self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+        source: Option<&str>,
+        dedupe: bool,
+    ) -> PyResult<()> {
+        let charges = &mut self.loader.data_mut().charges;
+        crate::arrow::with_view(py, table, source.unwrap_or("charges"), dedupe, |view| {
+            charges.extend_from(view)
+        })?
+        .map_err(|e| to_py_err(py, e))
     }
 
     /// Number of charges held (successful or not).

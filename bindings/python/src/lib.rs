@@ -5,6 +5,7 @@
 //!
 //! - [`objects`] reads Stripe objects given as Python mappings;
 //! - [`columns`] reads charge columns as arrays (the DataFrame fast path);
+//! - [`arrow`] reads charges from Arrow tables through the PyCapsule interface;
 //! - [`data`] holds a business's payment data and loads export folders;
 //! - [`report`] assesses, simulates and plans, returning the core's JSON;
 //! - [`client`] reads a store through the core's services (`Client`);
@@ -15,6 +16,7 @@
 
 use pyo3::prelude::*;
 
+pub mod arrow;
 pub mod client;
 pub mod columns;
 pub mod data;
@@ -38,7 +40,9 @@ mod _vaultra {
         VaultraError,
     };
     #[pymodule_export]
-    use crate::report::{PyIndicators, PyPolicy, PyReport, assess, assess_charge_columns};
+    use crate::report::{
+        PyIndicators, PyPolicy, PyReport, assess, assess_charge_arrow, assess_charge_columns,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -263,6 +263,49 @@ pub fn assess_charge_columns<'py>(
     })
 }
 
+/// Assesses charges given as an Arrow table (``__arrow_c_stream__`` or
+/// ``__arrow_c_array__``, see ``PaymentData.add_charge_arrow``) together with the payouts,
+/// disputes and paid times of ``data``: the metric pass runs over the table's own buffers
+/// where it can, as for a DataFrame.
+#[pyfunction]
+#[pyo3(signature = (data, table, dedupe, as_of, window_days, currency, policy))]
+#[allow(clippy::too_many_arguments)]
+pub fn assess_charge_arrow<'py>(
+    py: Python<'py>,
+    data: PyRef<'_, PyPaymentData>,
+    table: &Bound<'py, PyAny>,
+    dedupe: bool,
+    as_of: &str,
+    window_days: i64,
+    currency: Option<&str>,
+    policy: &PyPolicy,
+) -> PyResult<PyReport> {
+    let options = options(py, as_of, window_days, currency)?;
+    let window = Window::new(options.as_of, options.window_days).map_err(CoreError)?;
+    let payments = data.loader.data();
+    if !payments.charges.is_empty() {
+        return Err(CoreError(vaultra_core::Error::Internal(
+            "assess_charge_arrow: the data already holds charges".into(),
+        ))
+        .into());
+    }
+    let policy = &policy.policy;
+    let choice = CurrencyChoice::from(options.currency);
+    let report = crate::arrow::with_view(py, table, "charges", dedupe, |charges| {
+        let view = PaymentDataRef {
+            charges,
+            payouts: &payments.payouts,
+            disputes: &payments.disputes,
+            paid_at: &payments.paid_at,
+        };
+        Report::from_metrics(compute_view(view, window, choice), policy)
+    })?;
+    Ok(PyReport {
+        report,
+        policy: policy.clone(),
+    })
+}
+
 /// The values a policy scores — trend, growth, volatility, chargeback ratio, payout
 /// reliability — held exactly.
 #[pyclass(module = "vaultra._vaultra", name = "Indicators", frozen)]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from . import _frames
 from ._results import Metrics, NextTierPlan, Report, Simulation
@@ -19,14 +19,36 @@ from ._vaultra import (
     PaymentData,
     Policy,
     assess,
+    assess_charge_arrow,
     assess_charge_columns,
     load_export,
 )
 
+
+class ArrowStreamExportable(Protocol):
+    """A table exposing the Arrow PyCapsule stream interface (pyarrow ``Table``, Polars
+    ``DataFrame``, DuckDB relations, ...)."""
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+
+
+class ArrowArrayExportable(Protocol):
+    """A record batch exposing the Arrow PyCapsule array interface (pyarrow
+    ``RecordBatch``)."""
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]: ...
+
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
 
-    ObjectsLike = Union[Iterable[Mapping[str, Any]], Mapping[str, Any], pandas.DataFrame]
+    ObjectsLike = Union[
+        Iterable[Mapping[str, Any]],
+        Mapping[str, Any],
+        pandas.DataFrame,
+        ArrowStreamExportable,
+        ArrowArrayExportable,
+    ]
 else:
     ObjectsLike = Any
 
@@ -95,8 +117,8 @@ def _objects(value: Any, source: str) -> list[Any]:
         )
     if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Iterable):
         raise TypeError(
-            f"{source}: expected a list of Stripe objects (dicts), a Stripe list object or a "
-            f"pandas DataFrame, not {type(value).__name__}"
+            f"{source}: expected a list of Stripe objects (dicts), a Stripe list object, a "
+            f"pandas DataFrame or an Arrow table, not {type(value).__name__}"
         )
     return value if isinstance(value, list) else list(value)
 
@@ -140,6 +162,11 @@ def payment_data(
                 _frames.add_charges(data, value, source, dedupe)
             else:
                 _frames.add_objects(data, value, kind, source)
+        elif _frames.is_arrow(value):
+            if kind == "charge":
+                data.add_charge_arrow(value, source, dedupe)
+            else:
+                _frames.add_arrow_objects(data, value, kind, source)
         else:
             data.add_objects(kind, _objects(value, source), source)
     return data
@@ -161,9 +188,11 @@ def score(
 
     Each of ``charges``, ``payouts``, ``disputes`` and ``events`` may be a list of Stripe
     objects (dicts, as the API or an export returns them), a Stripe list object
-    (``{"object": "list", "data": [...]}``) or a pandas DataFrame with Stripe's column
-    names (``id``, ``created``, ``amount``, ``amount_refunded``, ``currency``, ``status``,
-    ``captured``; ``created`` may be unix seconds or datetimes). Instead of ``charges`` you
+    (``{"object": "list", "data": [...]}``), a pandas DataFrame or an Arrow table — a
+    pyarrow ``Table`` or ``RecordBatch``, a Polars ``DataFrame``, anything with
+    ``__arrow_c_stream__`` or ``__arrow_c_array__`` — with Stripe's column names (``id``,
+    ``created``, ``amount``, ``amount_refunded``, ``currency``, ``status``, ``captured``;
+    ``created`` may be unix seconds or timestamps). Instead of ``charges`` you
     may pass a path to an export folder or the :class:`PaymentData` of
     :func:`load_export`, which carry all four kinds.
 
@@ -178,8 +207,9 @@ def score(
     to be unique (e.g. read from a table keyed by id): hashing a million ids costs more
     than the metric pass itself; with repeated ids it would count each row.
 
-    A charges DataFrame is read in place: the metric pass runs over the frame's own
-    NumPy/Arrow buffers, never copying them row by row.
+    A charges DataFrame or Arrow table is read in place: the metric pass runs over the
+    table's own NumPy/Arrow buffers (Arrow tables through the Arrow C data interface),
+    never copying them row by row.
 
     Raises :class:`InvalidInput` naming the row or object and the field for bad data, and
     ``TypeError`` for arguments of the wrong kind. The computation runs in Rust with the
@@ -201,6 +231,11 @@ def score(
             others, created, amount, refunded, cur, status, captured, obj, describe, ids,
             day, window_days, currency, resolved,
         )  # fmt: skip
+        return Report._from_native(native)
+    if _frames.is_arrow(charges):
+        # The same from an Arrow table, through the Arrow C data interface.
+        others = payment_data(None, payouts, disputes, events)
+        native = assess_charge_arrow(others, charges, dedupe, day, window_days, currency, resolved)
         return Report._from_native(native)
     data = payment_data(charges, payouts, disputes, events, dedupe=dedupe)
     return Report._from_native(assess(data, day, window_days, currency, resolved))

@@ -1,21 +1,24 @@
-"""pandas DataFrames with Stripe's column names, handed to the native module as arrays.
+"""Tables with Stripe's column names, handed to the native module as arrays.
 
-Charges take the fast path: every column is passed as a NumPy buffer (numbers in place,
-strings as Arrow buffers, categorical codes or the column's own object array) and read
-in Rust; no Python object is created per row. Payouts, disputes and events are few per
-business, so their frames go through the same reader as lists of dicts.
+pandas DataFrames: charges take the fast path: every column is passed as a NumPy buffer
+(numbers in place, strings as Arrow buffers, categorical codes or the column's own object
+array) and read in Rust; no Python object is created per row. Arrow tables (anything with
+``__arrow_c_stream__`` or ``__arrow_c_array__``: pyarrow, Polars, ...) go to the native
+module whole and are read through the Arrow C data interface. Payouts, disputes and events
+are few per business, so their tables go through the same reader as lists of dicts.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import numpy as np
 
 from ._vaultra import InvalidInput, PaymentData
 
-__all__ = ["is_dataframe", "add_charges", "add_objects", "charge_columns"]
+__all__ = ["is_dataframe", "is_arrow", "add_charges", "add_objects", "add_arrow_objects", "charge_columns"]
 
 _INT_FIELDS = ("created", "amount", "amount_refunded", "arrival_date")
 _FIELDS = {
@@ -33,6 +36,51 @@ def is_dataframe(value: object) -> bool:
     """Whether ``value`` is a pandas DataFrame (without importing pandas)."""
     pd = sys.modules.get("pandas")
     return pd is not None and isinstance(value, pd.DataFrame)
+
+
+def is_arrow(value: object) -> bool:
+    """Whether ``value`` is an Arrow table other than a pandas DataFrame: it exposes the
+    Arrow PyCapsule interface (``__arrow_c_stream__`` or ``__arrow_c_array__``)."""
+    t = type(value)
+    return (hasattr(t, "__arrow_c_stream__") or hasattr(t, "__arrow_c_array__")) and not is_dataframe(value)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _unix_seconds(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return (value - _EPOCH) // timedelta(seconds=1)
+
+
+def arrow_rows(value: Any, source: str) -> list[dict[str, Any]]:
+    """The rows of a (small) Arrow table as dicts, timestamps as unix seconds: payouts,
+    disputes and events are read like lists of Stripe objects."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        to_dicts = getattr(value, "to_dicts", None)  # e.g. Polars without pyarrow
+        if to_dicts is None:
+            raise TypeError(f"{source}: reading this Arrow table as objects needs pyarrow") from None
+        rows: list[dict[str, Any]] = to_dicts()
+    else:
+        if hasattr(type(value), "__arrow_c_stream__"):
+            table = pa.table(value)
+        else:
+            table = pa.record_batch(value)
+        rows = table.to_pylist()
+    for row in rows:
+        for name in _INT_FIELDS:
+            v = row.get(name)
+            if isinstance(v, datetime):
+                row[name] = _unix_seconds(v)
+    return rows
+
+
+def add_arrow_objects(data: PaymentData, value: Any, kind: str, source: str) -> None:
+    """Adds the rows of a payouts, disputes or events Arrow table."""
+    data.add_objects(kind, arrow_rows(value, source), source)
 
 
 def _invalid(context: str, field: str, reason: str) -> InvalidInput:

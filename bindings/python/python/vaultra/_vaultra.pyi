@@ -20,6 +20,7 @@ __all__ = [
     "Policy",
     "Report",
     "assess",
+    "assess_charge_arrow",
     "assess_charge_columns",
     "Client",
     "__version__",
@@ -92,6 +93,7 @@ class PaymentData:
         describe: Callable[[int], str] | None = None,
         id: _StrColumn | None = None,
     ) -> None: ...
+    def add_charge_arrow(self, table: object, source: str | None = None, dedupe: bool = True) -> None: ...
     @property
     def charge_count(self) -> int: ...
     @property
@@ -136,6 +138,15 @@ class Indicators:
 
 def assess(
     data: PaymentData,
+    as_of: str,
+    window_days: int,
+    currency: str | None,
+    policy: Policy,
+) -> Report: ...
+def assess_charge_arrow(
+    data: PaymentData,
+    table: object,
+    dedupe: bool,
     as_of: str,
     window_days: int,
     currency: str | None,
