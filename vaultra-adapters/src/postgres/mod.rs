@@ -116,6 +116,13 @@ impl PostgresStore {
         self.clock.now()
     }
 
+    /// Starts a transaction that will write (row locks are taken as rows are written).
+    async fn write_tx(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
     async fn business_exists(&self, id: Uuid) -> Result<bool> {
         Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
             .bind(id)

@@ -196,7 +196,7 @@ macro_rules! impl_sql_conversations {
                     let tools_used = serde_json::to_string(&message.tools_used)
                         .map_err(|e| Error::Internal(format!("cannot encode tools_used: {e}")))?;
                     let now = ts(self.now());
-                    let mut tx = self.pool.begin().await.map_err(map_err("message"))?;
+                    let mut tx = self.write_tx().await.map_err(map_err("message"))?;
                     // Writing the conversation first takes its row lock (PostgreSQL) or the
                     // write lock (SQLite), so concurrent appends number one after another.
                     let touched = sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")

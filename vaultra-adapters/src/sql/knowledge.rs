@@ -162,7 +162,7 @@ macro_rules! impl_sql_knowledge {
                     let ordinals = i32::try_from(doc.chunks.len())
                         .map_err(|_| Error::invalid("chunks", "too many chunks"))?;
                     let now = ts(self.now());
-                    let mut tx = self.pool.begin().await.map_err(map_err("knowledge document"))?;
+                    let mut tx = self.write_tx().await.map_err(map_err("knowledge document"))?;
                     // The upsert locks the document's row, so a concurrent upsert of the same
                     // source waits here and then replaces this one's chunks whole.
                     let id: Uuid = sqlx::query_scalar(

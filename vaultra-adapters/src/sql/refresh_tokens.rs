@@ -72,7 +72,7 @@ macro_rules! impl_sql_refresh_tokens {
                     now: DateTime<Utc>,
                 ) -> Result<Rotation> {
                     crate::sql::conversations::no_nul("token_hash", new_hash)?;
-                    let mut tx = self.pool.begin().await.map_err(map_err("refresh token"))?;
+                    let mut tx = self.write_tx().await.map_err(map_err("refresh token"))?;
                     // One conditional update decides: it locks the row (PostgreSQL) or the
                     // database (SQLite), so of concurrent presentations exactly one finds
                     // the token still live.

@@ -144,7 +144,7 @@ impl BusinessStore for $store {
         let new = new.validated()?;
         let now = ts(self.now());
         let id = Uuid::new_v4();
-        let mut tx = self.pool.begin().await.map_err(map_err("business"))?;
+        let mut tx = self.write_tx().await.map_err(map_err("business"))?;
         let owner_exists = sqlx::query("SELECT 1 FROM users WHERE id = $1")
             .bind(owner)
             .fetch_optional(&mut *tx)
@@ -457,7 +457,7 @@ impl PaymentStore for $store {
     ) -> Result<IngestStats> {
         sql::validate_batch(batch)?;
         let now = ts(self.now());
-        let mut tx = self.pool.begin().await.map_err(map_err("payments"))?;
+        let mut tx = self.write_tx().await.map_err(map_err("payments"))?;
         let exists = sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
             .bind(business)
             .fetch_optional(&mut *tx)

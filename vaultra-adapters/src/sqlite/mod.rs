@@ -148,6 +148,14 @@ impl SqliteStore {
         self.clock.now()
     }
 
+    /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes SQLite's write lock
+    /// up front, waiting for it under `busy_timeout`; a plain (deferred) `BEGIN` that
+    /// reads first and writes later cannot wait when another connection wrote in between
+    /// and fails with "database is locked" — what concurrent webhook deliveries hit.
+    async fn write_tx(&self) -> std::result::Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     async fn business_exists(&self, id: Uuid) -> Result<bool> {
         Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = ?")
             .bind(id)
