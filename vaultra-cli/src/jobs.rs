@@ -292,8 +292,8 @@ async fn idle(engine: JobEngine) -> std::io::Result<()> {
 /// data (snapshots, scores, the job ledger) and re-fetchable payment pages; a crash
 /// loses at most the last moments of those writes, in order, and the ledger then runs
 /// the lost tasks again. It spares a disk flush per commit, of which each task has
-/// several.
-fn worker_url(url: &str) -> String {
+/// several. `vaultra stripe sync` connects the same way (see `stripe::sync`).
+pub(crate) fn worker_url(url: &str) -> String {
     let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
     if !postgres || url.contains("synchronous_commit") {
         return url.to_owned();

@@ -20,6 +20,7 @@ use vaultra_core::services::stripe_webhook::StripeWebhooks;
 use crate::cli::{StripeCommand, StripeLinkArgs, StripeSyncArgs, StripeWebhookArgs};
 use crate::commands::write_stdout;
 use crate::error::CliError;
+use crate::jobs::worker_url;
 use crate::store::{business_id, open};
 
 /// Runs a `vaultra stripe` subcommand.
@@ -91,7 +92,11 @@ impl SyncObserver for Progress {
 async fn sync(url: &str, args: StripeSyncArgs) -> Result<(), CliError> {
     let business = business_id(&args.business)?;
     let config = config()?;
-    let store = open(url).await?;
+    // Asynchronous commits on PostgreSQL, as a worker's: a backfill commits once per
+    // batch of pages, and a crash loses at most the last batches, in order — the
+    // cursor is committed with the data it covers, so the next run fetches those
+    // pages again.
+    let store = open(&worker_url(url)).await?;
     store.get_business(business).await?;
     let accounts: Vec<_> = store
         .accounts_of(business)

@@ -424,6 +424,296 @@ async fn a_sync_killed_midway_resumes_and_loses_or_duplicates_nothing() {
     assert_eq!(env.report().await, env.score());
 }
 
+// ---- backfill batches and the prefetch --------------------------------------------
+
+/// Three pages of 100 per transaction: small enough that a test merchant (about 36
+/// charge pages) spans many batches.
+fn three_pages() -> SyncConfig {
+    SyncConfig {
+        backfill_batch: 300,
+        ..SyncConfig::default()
+    }
+}
+
+/// The fake's successful charge requests, in order: the `starting_after` of each.
+fn charge_pages(requests: &[vaultra_stripe_fake::RecordedRequest]) -> Vec<Option<String>> {
+    requests
+        .iter()
+        .filter(|r| r.path == "/v1/charges" && r.status == Some(200))
+        .map(|r| r.param("starting_after"))
+        .collect()
+}
+
+/// Every request of a run asked for a different page (no page fetched twice).
+fn each_page_once(requests: &[vaultra_stripe_fake::RecordedRequest]) {
+    let mut seen = std::collections::HashSet::new();
+    for r in requests {
+        let key = (r.path.clone(), r.param("starting_after"));
+        assert!(seen.insert(key), "fetched twice: {r:?}");
+    }
+}
+
+/// Records every transaction the sync reports: its stream and object count.
+#[derive(Default)]
+struct Transactions(std::sync::Mutex<Vec<(vaultra_core::ports::Stream, usize)>>);
+
+impl vaultra_core::services::stripe_sync::SyncObserver for Transactions {
+    fn page(
+        &self,
+        stream: vaultra_core::ports::Stream,
+        objects: usize,
+        _: &vaultra_core::ports::IngestStats,
+    ) {
+        self.0.lock().unwrap().push((stream, objects));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backfill_sync_stores_batches_of_pages_and_fetches_each_page_once() {
+    let (env, _db) = setup(Profile::Steady, 31).await;
+    let seen = Transactions::default();
+    let report = env
+        .service(env.source(), three_pages())
+        .sync(&env.account, false, &seen)
+        .await
+        .unwrap();
+    let expected = env.charges_in_backfill();
+    assert_eq!(report.stored.charges, expected);
+    let requests = env.fake.requests();
+    // One request per page stored: the prefetch never reads past the last page.
+    assert_eq!(requests.len() as u64, report.pages);
+    each_page_once(&requests);
+    // Charges went in whole batches of three pages; the last holds the rest. A
+    // transaction never mixes streams.
+    let charges: Vec<usize> = seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(s, _)| *s == vaultra_core::ports::Stream::Charges)
+        .map(|(_, n)| *n)
+        .collect();
+    assert_eq!(charges.len() as u64, expected.div_ceil(300));
+    let (last, full) = charges.split_last().unwrap();
+    assert!(full.iter().all(|n| *n == 300), "{charges:?}");
+    assert_eq!(*last as u64, expected - 300 * full.len() as u64);
+    assert_eq!(env.report().await, env.score());
+}
+
+/// A source that refuses chosen charge requests once with a 429, or freezes from a
+/// chosen charge request on (a process stopped there, then killed). Charge requests
+/// are counted from 1.
+#[derive(Debug)]
+struct Scripted {
+    inner: Arc<StripeSource>,
+    charge_calls: AtomicUsize,
+    rate_limited: Vec<usize>,
+    freeze_at: Option<usize>,
+    frozen: tokio::sync::Notify,
+}
+
+impl Scripted {
+    fn new(inner: Arc<StripeSource>) -> Self {
+        Self {
+            inner,
+            charge_calls: AtomicUsize::new(0),
+            rate_limited: Vec::new(),
+            freeze_at: None,
+            frozen: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl PaymentSource for Scripted {
+    fn connect_url(&self, state: &str, redirect: Option<&str>) -> Result<String, SourceError> {
+        self.inner.connect_url(state, redirect)
+    }
+    async fn exchange_code(&self, code: &str) -> Result<ConnectedAccount, SourceError> {
+        self.inner.exchange_code(code).await
+    }
+    async fn fetch_page(&self, account: &str, query: &PageQuery) -> Result<Page, SourceError> {
+        if query.stream == vaultra_core::ports::Stream::Charges {
+            let n = self.charge_calls.fetch_add(1, Ordering::SeqCst) + 1;
+            if self.rate_limited.contains(&n) {
+                return Err(SourceError {
+                    status: Some(429),
+                    ..SourceError::new(SourceErrorKind::RateLimited, "rate limited")
+                });
+            }
+            if self.freeze_at.is_some_and(|at| n >= at) {
+                self.frozen.notify_one();
+                std::future::pending::<()>().await;
+            }
+        }
+        self.inner.fetch_page(account, query).await
+    }
+    fn verify_webhook(&self, p: &[u8], s: &str, now: i64) -> Result<SourceEvent, SourceError> {
+        self.inner.verify_webhook(p, s, now)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_page_retried_while_the_batch_before_is_stored_is_not_lost() {
+    let (env, _db) = setup(Profile::Steady, 32).await;
+    // The 5th charges page is the 2nd of the second batch: fetched while the first
+    // batch is being stored.
+    let source = Arc::new(Scripted {
+        rate_limited: vec![5],
+        ..Scripted::new(env.source())
+    });
+    let report = env
+        .service(source, three_pages())
+        .sync(&env.account, false, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(report.retries, 1);
+    // A 429 without `Retry-After` waits the floor of one second.
+    assert_eq!(env.sleeper.slept(), [std::time::Duration::from_secs(1)]);
+    let requests = env.fake.requests();
+    assert_eq!(requests.len() as u64, report.pages);
+    each_page_once(&requests);
+    assert_eq!(
+        env.store.coverage(env.business).await.unwrap().charges,
+        env.charges_in_backfill()
+    );
+    assert_eq!(env.report().await, env.score());
+}
+
+/// Freezes a backfill in the middle of its second batch of charges, once the first
+/// batch is committed, and drops it there (a killed process); then a plain sync
+/// finishes it. Nothing is lost, nothing duplicated, and the second run starts right
+/// after the last committed batch.
+async fn killed_mid_batch_then_resumed(env: &Env) {
+    let source = Arc::new(Scripted {
+        freeze_at: Some(5),
+        ..Scripted::new(env.source())
+    });
+    let service = env.service(source.clone(), three_pages());
+    // Boxed, so that dropping it below drops the sync itself (its open transaction and
+    // requests with it), as a killed process would.
+    let mut sync = Box::pin(service.sync(&env.account, false, &Quiet));
+    let committed = async {
+        source.frozen.notified().await;
+        // The first batch may still be committing while the 5th page hangs.
+        for _ in 0..500 {
+            if env.store.coverage(env.business).await.unwrap().charges >= 300 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the first batch was never committed");
+    };
+    tokio::select! {
+        r = &mut sync => panic!("the sync finished while frozen: {r:?}"),
+        () = committed => {}
+    }
+    drop(sync); // killed: the 4th page was fetched, not stored
+    let first = charge_pages(&env.fake.requests());
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert_eq!(env.store.coverage(env.business).await.unwrap().charges, 300);
+    assert_eq!(env.account().await.last_synced_at, None);
+
+    env.fake.clear_requests();
+    let report = env
+        .service(env.source(), three_pages())
+        .sync(&env.account, false, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(report.mode, SyncMode::Backfill);
+    let requests = env.fake.requests();
+    // Resumed with the page after the first batch: the 4th page is read again, the
+    // three stored before it are not.
+    assert_eq!(requests[0].path, "/v1/charges");
+    assert_eq!(requests[0].param("starting_after"), first[3]);
+    each_page_once(&requests);
+    assert_eq!(
+        env.store.coverage(env.business).await.unwrap().charges,
+        env.charges_in_backfill()
+    );
+    assert_eq!(report.stored.charges, env.charges_in_backfill() - 300);
+    assert_eq!(env.report().await, env.score());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_killed_mid_batch_resumes_after_the_last_committed_batch() {
+    let (env, _db) = setup(Profile::Steady, 33).await;
+    killed_mid_batch_then_resumed(&env).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_killed_mid_batch_resumes_after_the_last_committed_batch_on_postgres() {
+    let Some(store) = postgres_store("vaultra_sync_kill").await else {
+        eprintln!("skipped: no PostgreSQL at VAULTRA_TEST_POSTGRES_URL");
+        return;
+    };
+    let env = setup_with(store.0.clone(), Profile::Steady, 34).await;
+    killed_mid_batch_then_resumed(&env).await;
+    store.1.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_mid_sync_stops_the_prefetch_and_resumes_without_loss() {
+    use sqlx::Connection as _;
+    let (env, db) = setup(Profile::Steady, 35).await;
+    // The database refuses the second batch of charges (rows 301…).
+    let url = format!("sqlite://{}", db.path().join("vaultra.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_second_batch BEFORE INSERT ON charges \
+         WHEN (SELECT count(*) FROM charges) >= 300 \
+         BEGIN SELECT RAISE(ABORT, 'injected store failure'); END",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    // Slow charge pages, so that the failure is seen before the next page answers.
+    env.fake.inject_on(
+        "/v1/charges",
+        Fault::Delay(std::time::Duration::from_millis(200)),
+        10_000,
+    );
+    let err = env
+        .service(env.source(), three_pages())
+        .sync(&env.account, false, &Quiet)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("injected store failure"), "{err}");
+    assert_eq!(env.store.coverage(env.business).await.unwrap().charges, 300);
+    let first = charge_pages(&env.fake.requests());
+    // Two batches of three pages, plus at most the one request that was in flight
+    // when the second batch failed.
+    assert!((6..=7).contains(&first.len()), "{first:?}");
+    let letters = env
+        .store
+        .dead_letters(Some(DEAD_LETTER_KIND), 10)
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1);
+
+    sqlx::query("DROP TRIGGER refuse_second_batch")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    env.fake.clear_faults();
+    env.fake.clear_requests();
+    let report = env
+        .service(env.source(), three_pages())
+        .sync(&env.account, false, &Quiet)
+        .await
+        .unwrap();
+    let requests = env.fake.requests();
+    assert_eq!(requests[0].path, "/v1/charges");
+    assert_eq!(requests[0].param("starting_after"), first[3]);
+    each_page_once(&requests);
+    assert_eq!(report.stored.charges, env.charges_in_backfill() - 300);
+    assert_eq!(
+        env.store.coverage(env.business).await.unwrap().charges,
+        env.charges_in_backfill()
+    );
+    assert_eq!(env.report().await, env.score());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_429s_and_500s_are_retried_with_backoff() {
     let (env, _db) = setup(Profile::PayoutTroubled, 10).await;
@@ -716,7 +1006,9 @@ async fn cli_sync_killed_midway_then_rerun_loses_and_duplicates_nothing() {
     let id = id.trim().to_owned();
     run(&["stripe", "link", "--business", &id, "--account", ACCOUNT]);
 
-    // Slow charges pages down, start a sync, and kill the process after a few pages.
+    // Slow charges pages down, start a sync, and kill the process in the middle of its
+    // second batch of charges (a batch is stored in one transaction).
+    let per_batch = SyncConfig::default().backfill_batch / 100;
     fake.inject_on(
         "/v1/charges",
         Fault::Delay(std::time::Duration::from_millis(100)),
@@ -742,7 +1034,7 @@ async fn cli_sync_killed_midway_then_rerun_loses_and_duplicates_nothing() {
             .iter()
             .filter(|r| r.path == "/v1/charges" && r.status == Some(200))
             .count();
-        if done >= 5 {
+        if done >= per_batch + 8 {
             break;
         }
         assert!(started.elapsed().as_secs() < 60, "the sync never got going");
@@ -751,6 +1043,7 @@ async fn cli_sync_killed_midway_then_rerun_loses_and_duplicates_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     fake.clear_faults();
+    let first = charge_pages(&fake.requests());
 
     let url = format!("sqlite://{}", d.join("v.db").display());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
@@ -764,6 +1057,8 @@ async fn cli_sync_killed_midway_then_rerun_loses_and_duplicates_nothing() {
         .filter(|c| c.created >= since)
         .count() as u64;
     assert!(partial > 0 && partial < expected, "{partial} of {expected}");
+    // Whole batches only: the pages of the unfinished one were not stored.
+    assert_eq!(partial % (per_batch as u64 * 100), 0, "{partial}");
     assert!(
         store
             .accounts_of(business)
@@ -778,7 +1073,11 @@ async fn cli_sync_killed_midway_then_rerun_loses_and_duplicates_nothing() {
     assert!(synced.contains("(backfill)"), "{synced}");
     let requests = fake.requests();
     assert_eq!(requests[0].path, "/v1/charges", "resumed in the charges");
+    // Right after the last page stored: the pages fetched after it are read again.
+    let stored_pages = usize::try_from(partial / 100).unwrap();
     assert!(requests[0].param("starting_after").is_some());
+    assert_eq!(requests[0].param("starting_after"), first[stored_pages]);
+    each_page_once(&requests);
     assert_eq!(store.coverage(business).await.unwrap().charges, expected);
     let as_of = yesterday.to_string();
     let report = run(&["report", "--business", &id, "--as-of", &as_of]);

@@ -1,7 +1,7 @@
 //! Benchmark: a full 90-day backfill of a merchant with about 200 000 charges from the
 //! fake Stripe (in this process, on loopback) into SQLite and PostgreSQL, through the
-//! real sync service and the async-stripe adapter (100 objects a page, one transaction
-//! per page with its cursor).
+//! real sync service and the async-stripe adapter (100 objects a page; batches of pages
+//! stored one transaction each with their cursor while the next batch is fetched).
 //!
 //! For reference it also times reading the same pages without storing them (the fake and
 //! the HTTP client alone), so the two can be compared: the target is a backfill limited
@@ -13,7 +13,13 @@
 //!
 //! PostgreSQL is used when `VAULTRA_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) reaches a server; a database is
-//! created for the run and dropped after it.
+//! created for the run and dropped after it. Its session commits asynchronously
+//! (`synchronous_commit=off`), as `vaultra stripe sync` does.
+//!
+//! Knobs, for comparing: `VAULTRA_BENCH_BATCH` (objects per transaction, default
+//! [`SyncConfig::default`]'s), `VAULTRA_BENCH_SYNC_COMMIT=on` (PostgreSQL commits
+//! synchronously), `VAULTRA_BENCH_RUNS` (a comma list of `read`, `sqlite`, `postgres`;
+//! all by default).
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -26,7 +32,7 @@ use vaultra_adapters::stripe::{StripeConfig, StripeSource, TokioSleeper};
 use vaultra_adapters::synth::{self, Profile};
 use vaultra_core::domain::{NewBusiness, NewUser, Provider};
 use vaultra_core::ports::{FixedClock, PageQuery, PaymentSource, Store, Stream};
-use vaultra_core::services::stripe_sync::{Quiet, StripeSync};
+use vaultra_core::services::stripe_sync::{Quiet, StripeSync, SyncConfig};
 use vaultra_stripe_fake::{Config, FakeStripe};
 
 const ACCOUNT: &str = "acct_1BenchMerchant0000";
@@ -39,6 +45,19 @@ async fn main() -> Result<(), Failure> {
         Some(n) => n.parse()?,
         None => 200_000,
     };
+    let runs =
+        std::env::var("VAULTRA_BENCH_RUNS").unwrap_or_else(|_| "read,sqlite,postgres".into());
+    let runs: Vec<&str> = runs.split(',').map(str::trim).collect();
+    let mut sync_config = SyncConfig::default();
+    if let Ok(batch) = std::env::var("VAULTRA_BENCH_BATCH") {
+        sync_config.backfill_batch = batch.parse()?;
+    }
+    let sync_commit = std::env::var("VAULTRA_BENCH_SYNC_COMMIT").is_ok_and(|v| v == "on");
+    println!(
+        "{} objects per transaction; PostgreSQL synchronous_commit={}",
+        sync_config.backfill_batch,
+        if sync_commit { "on" } else { "off" }
+    );
     let end = "2026-11-20".parse()?;
     let mut config = synth::Config::new(Profile::Steady, 7, end);
     config.days = 90;
@@ -58,7 +77,45 @@ async fn main() -> Result<(), Failure> {
     let source: Arc<dyn PaymentSource> = Arc::new(StripeSource::new(stripe)?);
     let now = DateTime::from_timestamp(synth::export_time(end) + 3_600, 0).ok_or("time")?;
 
-    // The fake and the client alone: every charge page, nothing stored.
+    if runs.contains(&"read") {
+        read_only(&source).await?;
+    }
+    if runs.contains(&"sqlite") {
+        let dir = tempfile_dir()?;
+        let sqlite: Arc<dyn Store> =
+            Arc::new(SqliteStore::connect(&format!("sqlite://{}/bench.db", dir.display())).await?);
+        let result = run("SQLite (file)", sqlite, &source, now, &sync_config).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        result?;
+    }
+    if runs.contains(&"postgres") {
+        let admin = std::env::var("VAULTRA_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        match postgres(&admin).await {
+            Some((url, name)) => {
+                // What `vaultra stripe sync` does: a crash loses at most the last
+                // batches, which the cursor (committed with them) reads again.
+                let url = if sync_commit {
+                    url
+                } else {
+                    format!("{url}?options[synchronous_commit]=off")
+                };
+                let result = async {
+                    let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await?);
+                    run("PostgreSQL", store, &source, now, &sync_config).await
+                }
+                .await;
+                drop_database(&admin, &name).await;
+                result?;
+            }
+            None => println!("PostgreSQL: skipped (no server at VAULTRA_TEST_POSTGRES_URL)"),
+        }
+    }
+    Ok(())
+}
+
+/// The fake and the client alone: every charge page, nothing stored.
+async fn read_only(source: &Arc<dyn PaymentSource>) -> Result<(), Failure> {
     let started = Instant::now();
     let mut after = None;
     let mut read = 0usize;
@@ -88,24 +145,6 @@ async fn main() -> Result<(), Failure> {
         "read only (fake + HTTP + JSON), charges: {read} in {secs:.2} s = {:.0} charges/s",
         read as f64 / secs
     );
-
-    let dir = tempfile_dir()?;
-    let sqlite: Arc<dyn Store> =
-        Arc::new(SqliteStore::connect(&format!("sqlite://{}/bench.db", dir.display())).await?);
-    run("SQLite (file)", sqlite, &source, now).await?;
-    let _ = std::fs::remove_dir_all(&dir);
-
-    let admin = std::env::var("VAULTRA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match postgres(&admin).await {
-        Some((url, name)) => {
-            let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url).await?);
-            let result = run("PostgreSQL", store, &source, now).await;
-            drop_database(&admin, &name).await;
-            result?;
-        }
-        None => println!("PostgreSQL: skipped (no server at VAULTRA_TEST_POSTGRES_URL)"),
-    }
     Ok(())
 }
 
@@ -114,6 +153,7 @@ async fn run(
     store: Arc<dyn Store>,
     source: &Arc<dyn PaymentSource>,
     now: DateTime<chrono::Utc>,
+    config: &SyncConfig,
 ) -> Result<(), Failure> {
     let user = store
         .create_user(NewUser {
@@ -134,7 +174,8 @@ async fn run(
         store.clone(),
         Arc::new(FixedClock::new(now)),
         Arc::new(TokioSleeper),
-    );
+    )
+    .with_config(config.clone());
     let started = Instant::now();
     let report = sync.sync(&account, false, &Quiet).await?;
     let secs = started.elapsed().as_secs_f64();
