@@ -152,7 +152,9 @@ impl SqliteStore {
     /// up front, waiting for it under `busy_timeout`; a plain (deferred) `BEGIN` that
     /// reads first and writes later cannot wait when another connection wrote in between
     /// and fails with "database is locked" — what concurrent webhook deliveries hit.
-    async fn write_tx(&self) -> std::result::Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    async fn write_tx(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
