@@ -96,13 +96,6 @@ async fn run(name: &str, store: Arc<dyn Store>, n: usize, end: NaiveDate) {
         "{name:<10} ingest {n} charges (columns only)     {:>10.0} charges/s",
         rate
     );
-    // `vaultra import` stores a whole export in one transaction.
-    let b1 = business(&store, name).await;
-    let rate = ingest(&store, b1, bare, n).await;
-    println!(
-        "{name:<10} import {n} charges in one transaction {:>10.0} charges/s",
-        rate
-    );
 
     let sample: Vec<Ingest<Charge>> = all
         .iter()
@@ -151,6 +144,14 @@ async fn run(name: &str, store: Arc<dyn Store>, n: usize, end: NaiveDate) {
     println!(
         "{name:<10} read + score 100000 charges in a window   {:>10.1} ms",
         best * 1e3
+    );
+    // Last, so the runs above see the same database as before it was added: `vaultra
+    // import` stores a whole export in one transaction.
+    let b1 = business(&store, name).await;
+    let rate = ingest(&store, b1, bare, n).await;
+    println!(
+        "{name:<10} import {n} charges in one transaction {:>10.0} charges/s",
+        rate
     );
 }
 

@@ -19,11 +19,14 @@
 //! Knobs, for comparing: `VAULTRA_BENCH_BATCH` (objects per transaction, default
 //! [`SyncConfig::default`]'s), `VAULTRA_BENCH_SYNC_COMMIT=on` (PostgreSQL commits
 //! synchronously), `VAULTRA_BENCH_RUNS` (a comma list of `read`, `sqlite`, `postgres`;
-//! all by default).
+//! all by default), `VAULTRA_BENCH_LATENCY_MS` (the fake answers every request that
+//! much later, like a server across a network: on loopback with no latency the fake, the
+//! client and the store share the same two cores, so the comparison is of CPU, not of
+//! waiting).
 #![allow(clippy::print_stdout)]
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use vaultra_adapters::postgres::PostgresStore;
@@ -33,7 +36,7 @@ use vaultra_adapters::synth::{self, Profile};
 use vaultra_core::domain::{NewBusiness, NewUser, Provider};
 use vaultra_core::ports::{FixedClock, PageQuery, PaymentSource, Store, Stream};
 use vaultra_core::services::stripe_sync::{Quiet, StripeSync, SyncConfig};
-use vaultra_stripe_fake::{Config, FakeStripe};
+use vaultra_stripe_fake::{Config, FakeStripe, Fault};
 
 const ACCOUNT: &str = "acct_1BenchMerchant0000";
 
@@ -53,6 +56,10 @@ async fn main() -> Result<(), Failure> {
         sync_config.backfill_batch = batch.parse()?;
     }
     let sync_commit = std::env::var("VAULTRA_BENCH_SYNC_COMMIT").is_ok_and(|v| v == "on");
+    let latency: u64 = match std::env::var("VAULTRA_BENCH_LATENCY_MS") {
+        Ok(ms) => ms.parse()?,
+        Err(_) => 0,
+    };
     println!(
         "{} objects per transaction; PostgreSQL synchronous_commit={}",
         sync_config.backfill_batch,
@@ -65,6 +72,10 @@ async fn main() -> Result<(), Failure> {
     let merchant = synth::generate(&config);
     let fake = FakeStripe::start(Config::default()).await?;
     fake.add_merchant(ACCOUNT, &merchant)?;
+    if latency > 0 {
+        println!("the fake answers every request {latency} ms late");
+        fake.inject(Fault::Delay(Duration::from_millis(latency)), usize::MAX);
+    }
     println!(
         "merchant: {} charges, {} payouts, {} disputes, {} events over 90 days",
         merchant.charges.len(),

@@ -207,7 +207,8 @@ async fn insert_charges(
                 .push_bind(shared.get(o.currency.as_str()))
                 .push_bind(shared.get(o.status.as_str()))
                 .push_bind(o.captured)
-                .push_bind(c.raw.as_ref().map(|r| Arc::<str>::from(r.to_string())));
+                // A `String` moves into sqlx's `Arc` without another copy.
+                .push_bind(c.raw.as_ref().map(serde_json::Value::to_string));
         });
         // `WHERE true`: SQLite's grammar needs a WHERE between `INSERT … SELECT` and an
         // upsert clause.
