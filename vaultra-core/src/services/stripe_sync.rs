@@ -424,6 +424,24 @@ impl StripeSync {
         Ok(stats)
     }
 
+    /// Stores a gathered batch of a backfill with the position after it.
+    async fn store_pending(
+        &self,
+        account: &IntegrationAccount,
+        pending: &Pending,
+        observer: &dyn SyncObserver,
+    ) -> Result<IngestStats> {
+        self.store_batch(
+            account,
+            pending.stream,
+            pending.objects,
+            &pending.batch,
+            &pending.next,
+            observer,
+        )
+        .await
+    }
+
     /// Stores one page and the position after it in one transaction (the incremental
     /// sync's unit).
     #[allow(clippy::too_many_arguments)] // private; the counters and observer ride along
@@ -470,32 +488,14 @@ impl StripeSync {
             };
             let last = error.is_some() || !matches!(pending.next, SyncState::Backfill { .. });
             if last {
-                let stats = self
-                    .store_batch(
-                        account,
-                        pending.stream,
-                        pending.objects,
-                        &pending.batch,
-                        &pending.next,
-                        observer,
-                    )
-                    .await?;
+                let stats = self.store_pending(account, &pending, observer).await?;
                 tally.add(pending.pages, pending.objects, &stats);
                 *state = pending.next;
                 return error.map_or(Ok(()), Err);
             }
             let failed = AtomicBool::new(false);
             let store = async {
-                let stored = self
-                    .store_batch(
-                        account,
-                        pending.stream,
-                        pending.objects,
-                        &pending.batch,
-                        &pending.next,
-                        observer,
-                    )
-                    .await;
+                let stored = self.store_pending(account, &pending, observer).await;
                 if stored.is_err() {
                     failed.store(true, Ordering::Release);
                 }
