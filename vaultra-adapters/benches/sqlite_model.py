@@ -5,7 +5,8 @@ The `charges` table and its indexes as in migrations/sqlite, 1 M charges with ra
 them), with the store's pragmas. Variants are words in the first argument, combined freely:
 `ckptN` (wal_autocheckpoint = N pages), `sync0` (synchronous=OFF), `narrow` (time index on
 (business_id, created) only), `noidx` (no time index), `worowid` (WITHOUT ROWID), `sorted`
-(each page sorted by id). Numbers are comparable with each other, not with the Rust
+(each page sorted by id), `pageN` (page_size = N bytes), `intbiz` (an integer business key instead of
+the 16-byte UUID). Numbers are comparable with each other, not with the Rust
 benchmark (Python's executemany adds its own per-row cost).
 
     python3 vaultra-adapters/benches/sqlite_model.py base 1000000
@@ -16,14 +17,17 @@ variant = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 d = tempfile.mkdtemp(); path = os.path.join(d, 'x.db')
 con = sqlite3.connect(path, isolation_level=None)
+import re
+m = re.search(r"page(\d+)", variant)
+# page_size takes effect only before the database's first write (WAL mode included).
+if m: con.execute(f"PRAGMA page_size={m.group(1)}")
 for p in ["journal_mode=WAL","synchronous=NORMAL","cache_size=-262144","mmap_size=268435456","temp_store=memory","foreign_keys=ON"]:
     con.execute("PRAGMA "+p)
-import re
 m = re.search(r"ckpt(\d+)", variant)
 if m: con.execute(f"PRAGMA wal_autocheckpoint={m.group(1)}")
 if 'sync0' in variant: con.execute("PRAGMA synchronous=OFF")
 wr = " WITHOUT ROWID" if 'worowid' in variant else ""
-con.execute("CREATE TABLE businesses (id BLOB PRIMARY KEY)")
+con.execute("CREATE TABLE businesses (id %s PRIMARY KEY)" % ("INTEGER" if 'intbiz' in variant else "BLOB"))
 con.execute(f"""CREATE TABLE charges (business_id BLOB NOT NULL REFERENCES businesses(id), stripe_id TEXT NOT NULL, account_id BLOB,
  created INTEGER NOT NULL, amount INTEGER NOT NULL, amount_refunded INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,
  captured INTEGER NOT NULL, raw TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (business_id, stripe_id)){wr}""")
@@ -31,7 +35,7 @@ if 'narrow' in variant:
     con.execute("CREATE INDEX charges_by_time ON charges(business_id, created)")
 elif 'noidx' not in variant:
     con.execute("CREATE INDEX charges_by_time ON charges(business_id, created, amount, amount_refunded, currency, status, captured)")
-b = os.urandom(16)
+b = 1 if 'intbiz' in variant else os.urandom(16)
 con.execute("INSERT INTO businesses VALUES (?)", (b,))
 rnd = random.Random(1)
 alpha = string.ascii_letters + string.digits
@@ -54,4 +58,5 @@ for k in range(0, N, 10_000):
     if (k + 10_000) % 250_000 == 0:
         now = time.time(); print(f"  {k+10_000}: {250_000/(now-mark):.0f}/s", flush=True); mark = now
 el = time.time() - start
+print("  page_size", con.execute("PRAGMA page_size").fetchone()[0], "pages", con.execute("PRAGMA page_count").fetchone()[0])
 print(variant, f"{N/el:.0f} rows/s", flush=True)

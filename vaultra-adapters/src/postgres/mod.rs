@@ -65,6 +65,15 @@ const J: &str = "::jsonb";
 /// Raw provider objects are `json` (kept as sent; see migration 0004): bind text and cast.
 const RAW: &str = "::json";
 
+/// The column naming a payment object's business: its UUID (SQLite uses a smaller key).
+const OWNER: &str = "business_id";
+
+/// What [`OWNER`] holds.
+type OwnerKey = Uuid;
+
+/// Finds the [`OWNER`] value of a business (no row: no such business).
+const OWNER_OF: &str = "SELECT id FROM businesses WHERE id = $1";
+
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -114,6 +123,12 @@ impl PostgresStore {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The [`OWNER`] value that `business`'s payment rows carry, for reads: the id
+    /// itself, with no lookup (an unknown business simply has no rows).
+    async fn payment_owner(&self, business: Uuid) -> Result<Option<OwnerKey>> {
+        Ok(Some(business))
     }
 
     /// Starts a transaction that will write (row locks are taken as rows are written).
@@ -178,7 +193,7 @@ fn copy_charge(buf: &mut Vec<u8>, c: &Ingest<Charge>) -> Result<()> {
 /// entirely; the upsert keeps the same newest-state-wins rules as every other path.
 async fn insert_charges(
     tx: &mut sqlx::PgConnection,
-    business: Uuid,
+    owner: OwnerKey,
     account: Option<Uuid>,
     charges: &[&Ingest<Charge>],
     now: DateTime<Utc>,
@@ -230,7 +245,7 @@ async fn insert_charges(
              status = excluded.status, captured = excluded.captured,
              raw = COALESCE(excluded.raw, charges.raw), updated_at = excluded.updated_at",
     )
-    .bind(business)
+    .bind(owner)
     .bind(account)
     .bind(now)
     .execute(&mut *tx)

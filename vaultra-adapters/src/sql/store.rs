@@ -446,6 +446,7 @@ fn raw_text(raw: &Option<serde_json::Value>) -> Option<String> {
     raw.as_ref().map(serde_json::Value::to_string)
 }
 
+
 #[async_trait]
 impl PaymentStore for $store {
     async fn ingest(
@@ -458,37 +459,36 @@ impl PaymentStore for $store {
         sql::validate_batch(batch)?;
         let now = ts(self.now());
         let mut tx = self.write_tx().await.map_err(map_err("payments"))?;
-        let exists = sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
+        // Payment rows name their business by `OWNER` (the backend's choice of key).
+        let owner: OwnerKey = sqlx::query_scalar(OWNER_OF)
             .bind(business)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(map_err("business"))?;
-        if exists.is_none() {
-            return Err(not_found("business", business));
-        }
+            .map_err(map_err("business"))?
+            .ok_or_else(|| not_found("business", business))?;
         for acct in account.iter().chain(cursor.map(|c| &c.account)) {
-            let owner: Option<Uuid> =
+            let holder: Option<Uuid> =
                 sqlx::query_scalar("SELECT business_id FROM integration_accounts WHERE id = $1")
                     .bind(acct)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(map_err("integration account"))?;
-            if owner != Some(business) {
+            if holder != Some(business) {
                 return Err(not_found("integration account of this business", acct));
             }
         }
 
         let charges = sql::last_by_id(&batch.charges, |o| o.id.as_str());
-        insert_charges(&mut tx, business, account, &charges, now).await?;
+        insert_charges(&mut tx, owner, account, &charges, now).await?;
         let payouts = sql::last_by_id(&batch.payouts, |o| o.id.as_str());
         for chunk in payouts.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO payouts (business_id, stripe_id, account_id, created, arrival_date, amount, \
+            let mut q = QueryBuilder::<$db>::new(format!(
+                "INSERT INTO payouts ({OWNER}, stripe_id, account_id, created, arrival_date, amount, \
                  currency, status, raw, updated_at) ",
-            );
+            ));
             q.push_values(chunk, |mut b, p| {
                 let o = &p.object;
-                b.push_bind(business)
+                b.push_bind(owner)
                     .push_bind(o.id.as_str())
                     .push_bind(account)
                     .push_bind(o.created)
@@ -500,23 +500,23 @@ impl PaymentStore for $store {
                     .push_unseparated(RAW)
                     .push_bind(now);
             });
-            q.push(
-                " ON CONFLICT (business_id, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, payouts.account_id), \
+            q.push(format_args!(
+                " ON CONFLICT ({OWNER}, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, payouts.account_id), \
                  created = excluded.created, arrival_date = excluded.arrival_date, amount = excluded.amount, \
                  currency = excluded.currency, status = excluded.status, \
                  raw = COALESCE(excluded.raw, payouts.raw), updated_at = excluded.updated_at",
-            );
+            ));
             q.build().execute(&mut *tx).await.map_err(map_err("payout"))?;
         }
         let disputes = sql::last_by_id(&batch.disputes, |o| o.id.as_str());
         for chunk in disputes.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO disputes (business_id, stripe_id, account_id, charge_id, created, amount, \
+            let mut q = QueryBuilder::<$db>::new(format!(
+                "INSERT INTO disputes ({OWNER}, stripe_id, account_id, charge_id, created, amount, \
                  currency, status, raw, updated_at) ",
-            );
+            ));
             q.push_values(chunk, |mut b, d| {
                 let o = &d.object;
-                b.push_bind(business)
+                b.push_bind(owner)
                     .push_bind(o.id.as_str())
                     .push_bind(account)
                     .push_bind(o.charge.as_str())
@@ -528,27 +528,27 @@ impl PaymentStore for $store {
                     .push_unseparated(RAW)
                     .push_bind(now);
             });
-            q.push(
-                " ON CONFLICT (business_id, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, disputes.account_id), \
+            q.push(format_args!(
+                " ON CONFLICT ({OWNER}, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, disputes.account_id), \
                  charge_id = excluded.charge_id, created = excluded.created, amount = excluded.amount, \
                  currency = excluded.currency, status = excluded.status, \
                  raw = COALESCE(excluded.raw, disputes.raw), updated_at = excluded.updated_at",
-            );
+            ));
             q.build().execute(&mut *tx).await.map_err(map_err("dispute"))?;
         }
         let payout_paid = sql::last_event_by_id(&batch.payout_paid);
         let mut new_events = 0u64;
         for chunk in payout_paid.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO payout_paid_events (business_id, event_id, payout_id, paid_at) ",
-            );
+            let mut q = QueryBuilder::<$db>::new(format!(
+                "INSERT INTO payout_paid_events ({OWNER}, event_id, payout_id, paid_at) ",
+            ));
             q.push_values(chunk, |mut b, e| {
-                b.push_bind(business)
+                b.push_bind(owner)
                     .push_bind(e.event_id.as_str())
                     .push_bind(e.payout_id.as_str())
                     .push_bind(e.paid_at);
             });
-            q.push(" ON CONFLICT (business_id, event_id) DO NOTHING");
+            q.push(format_args!(" ON CONFLICT ({OWNER}, event_id) DO NOTHING"));
             new_events += q
                 .build()
                 .execute(&mut *tx)
@@ -581,26 +581,29 @@ impl PaymentStore for $store {
     async fn payment_data(&self, business: Uuid, window: Window) -> Result<PaymentData> {
         let start = window.start_day() * SECONDS_PER_DAY;
         let end = (window.end_day() + 1) * SECONDS_PER_DAY;
+        let Some(owner) = self.payment_owner(business).await? else {
+            return Ok(PaymentData::new());
+        };
         // One round trip: every object the window needs, tagged by kind.
-        let rows = sqlx::query(
+        let rows = sqlx::query(sql!(
             "SELECT CAST(0 AS BIGINT) AS kind, created AS t, amount, amount_refunded AS refunded, \
                     currency, status, CASE WHEN captured THEN 1 ELSE 0 END AS flag, \
                     CAST(NULL AS BIGINT) AS t2, CAST(NULL AS TEXT) AS id, CAST(NULL AS TEXT) AS ref
-               FROM charges WHERE business_id = $1 AND created >= $2 AND created < $3
+               FROM charges WHERE {OWNER} = $1 AND created >= $2 AND created < $3
              UNION ALL
              SELECT CAST(1 AS BIGINT), created, amount, CAST(0 AS BIGINT), currency, status, 0, arrival_date, stripe_id, NULL
-               FROM payouts WHERE business_id = $1 AND arrival_date >= $2 AND arrival_date < $3
+               FROM payouts WHERE {OWNER} = $1 AND arrival_date >= $2 AND arrival_date < $3
              UNION ALL
              SELECT CAST(2 AS BIGINT), created, amount, CAST(0 AS BIGINT), currency, status, 0, CAST(NULL AS BIGINT), stripe_id, charge_id
-               FROM disputes WHERE business_id = $1 AND created >= $2 AND created < $3
+               FROM disputes WHERE {OWNER} = $1 AND created >= $2 AND created < $3
              UNION ALL
              SELECT CAST(3 AS BIGINT), MAX(e.paid_at), CAST(0 AS BIGINT), CAST(0 AS BIGINT), '', '', 0, CAST(NULL AS BIGINT), e.payout_id, NULL
                FROM payout_paid_events e JOIN payouts p
-                 ON p.business_id = e.business_id AND p.stripe_id = e.payout_id
-              WHERE e.business_id = $1 AND p.arrival_date >= $2 AND p.arrival_date < $3
+                 ON p.{OWNER} = e.{OWNER} AND p.stripe_id = e.payout_id
+              WHERE e.{OWNER} = $1 AND p.arrival_date >= $2 AND p.arrival_date < $3
               GROUP BY e.payout_id",
-        )
-        .bind(business)
+        ))
+        .bind(owner)
         .bind(start)
         .bind(end)
         .fetch_all(&self.pool)
@@ -652,10 +655,13 @@ impl PaymentStore for $store {
     }
 
     async fn coverage(&self, business: Uuid) -> Result<Coverage> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(created) AS first, MAX(created) AS last FROM charges WHERE business_id = $1",
-        )
-        .bind(business)
+        let Some(owner) = self.payment_owner(business).await? else {
+            return Ok(Coverage::default());
+        };
+        let row = sqlx::query(sql!(
+            "SELECT COUNT(*) AS n, MIN(created) AS first, MAX(created) AS last FROM charges WHERE {OWNER} = $1",
+        ))
+        .bind(owner)
         .fetch_one(&self.pool)
         .await
         .map_err(map_err("payments"))?;
@@ -674,19 +680,18 @@ impl PaymentStore for $store {
         kind: ObjectKind,
         stripe_id: &str,
     ) -> Result<Option<serde_json::Value>> {
-        let query = match kind {
-            ObjectKind::Charge => {
-                "SELECT CAST(raw AS TEXT) FROM charges WHERE business_id = $1 AND stripe_id = $2"
-            }
-            ObjectKind::Payout => {
-                "SELECT CAST(raw AS TEXT) FROM payouts WHERE business_id = $1 AND stripe_id = $2"
-            }
-            ObjectKind::Dispute => {
-                "SELECT CAST(raw AS TEXT) FROM disputes WHERE business_id = $1 AND stripe_id = $2"
-            }
+        let table = match kind {
+            ObjectKind::Charge => "charges",
+            ObjectKind::Payout => "payouts",
+            ObjectKind::Dispute => "disputes",
         };
-        let raw: Option<String> = sqlx::query_scalar(query)
-            .bind(business)
+        let Some(owner) = self.payment_owner(business).await? else {
+            return Err(not_found(kind.as_str(), stripe_id));
+        };
+        let raw: Option<String> = sqlx::query_scalar(sql!(
+            "SELECT CAST(raw AS TEXT) FROM {table} WHERE {OWNER} = $1 AND stripe_id = $2"
+        ))
+            .bind(owner)
             .bind(stripe_id)
             .fetch_optional(&self.pool)
             .await
