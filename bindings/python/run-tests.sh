@@ -57,7 +57,7 @@ PYEOF
 
 echo "== python bindings: benchmark smoke run (pandas and vaultra agree; not timed)"
 "$PY" "$HERE/bench/bench_dataframe.py" --charges 20000 --repeat 1 --dtypes str,object,category,arrow
-"$PY" "$HERE/bench/bench_dataframe.py" --charges 20000 --repeat 1 --dtypes str,arrow --shuffle-ids --no-drop-duplicates
+"$PY" "$HERE/bench/bench_dataframe.py" --charges 20000 --repeat 1 --dtypes str,arrow --shuffle-ids --no-drop-duplicates --floor
 
 echo "== python bindings: pytest"
 cd "$HERE"

@@ -17,6 +17,14 @@ The two results are checked against each other before anything is timed.
     python bindings/python/bench/bench_dataframe.py                 # 1M charges, all dtypes
     python bindings/python/bench/bench_dataframe.py --charges 200000 --repeat 3 --dtypes str
     python bindings/python/bench/bench_dataframe.py --profile   # and vaultra's steps one by one
+    python bindings/python/bench/bench_dataframe.py --floor     # and the least any scorer must do
+
+``--floor`` also times a lower bound for *any* implementation that checks its input:
+one vectorized look at every value a scorer has to read (numpy reductions over the three
+integer columns and ``captured``, one comparison of every currency and status value —
+pyarrow's ``equal`` for Arrow-backed strings, numpy's ``==`` for ``object``, the codes for
+``category``). It computes nothing; pandas time / floor time is the largest speed-up any
+scorer could show over the pandas pass on that input.
 
 String columns are built the way pandas builds them from parsed JSON (one ``str`` object
 per value); ``--dtypes`` picks how the frame holds them: ``str`` (pandas' default string
@@ -353,6 +361,33 @@ def profile(frames: dict[str, Any], as_of: date, repeat: int) -> dict[str, float
     return {name: min(t["wall"]) * 1e3 for name, t in times.items()}
 
 
+def floor_run(charges: pd.DataFrame) -> Callable[[], object]:
+    """The least any scorer that checks every row must do with these charges: look once at
+    every value (see ``--floor``). Conversions happen here, outside the timed call."""
+    numbers = [charges[c].to_numpy() for c in ("created", "amount", "amount_refunded", "captured")]
+    strings: list[Callable[[], object]] = []
+    for column, known in (("currency", "usd"), ("status", "succeeded")):
+        series = charges[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes = series.cat.codes.to_numpy()
+            strings.append(lambda codes=codes: (codes < 0).any())
+        elif series.dtype == object:
+            values = series.to_numpy()
+            strings.append(lambda values=values, known=known: (values == known).any())
+        else:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arrow = pa.chunked_array(pa.array(series))
+            strings.append(lambda arrow=arrow, known=known: pc.any(pc.equal(arrow, known)))
+
+    def run() -> object:
+        touched = [int(np.add.reduce(a)) for a in numbers]
+        return touched, [f() for f in strings]
+
+    return run
+
+
 def best_of(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, dict[str, list[float]]]:
     """Wall-clock and CPU time (of this thread: vaultra computes on the calling thread with
     the GIL released) of each run, alternating the runs so both see the same machine."""
@@ -380,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-drop-duplicates", action="store_true", help="skip the (slow) pandas drop_duplicates run"
     )
+    parser.add_argument("--floor", action="store_true", help="also time the least any scorer must do")
     parser.add_argument("--shuffle-ids", action="store_true", help="charge ids in random order, not increasing")
     args = parser.parse_args(argv)
 
@@ -404,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     results = []
+    floor_rows: list[str] = []
     prepared_rows: list[str] = []
     profiles: list[tuple[str, dict[str, float]]] = []
     for dtype in [d.strip() for d in args.dtypes.split(",") if d.strip()]:
@@ -429,10 +466,18 @@ def main(argv: list[str] | None = None) -> int:
         }
         if not args.no_drop_duplicates:
             runs["pandas_dedupe"] = lambda: pandas_dedupe_metrics(frames, as_of)
+        if args.floor:
+            runs["floor"] = floor_run(frames["charges"])
         times = best_of(args.repeat, runs)
         best = {k: {c: min(v[c]) * 1e3 for c in ("wall", "cpu")} for k, v in times.items()}
         p, v, nd, prep = best["pandas"], best["vaultra"], best["vaultra_nodedupe"], best["vaultra_prepared"]
         pd_ = best.get("pandas_dedupe")
+        if "floor" in best:
+            fl = best["floor"]["wall"]
+            floor_rows.append(
+                f"| {dtype} | {p['wall']:.1f} | {fl:.2f} | {p['wall'] / fl:.1f}x | {v['wall']:.1f} "
+                f"| {nd['wall']:.1f} |"
+            )
         prepared_rows.append(
             f"| {dtype} | {p['wall']:.1f} | {prep['wall']:.1f} | {p['wall'] / prep['wall']:.1f}x |"
         )
@@ -469,6 +514,15 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|")
     for row in prepared_rows:
         print(row)
+    if floor_rows:
+        print(
+            "\nThe floor: one vectorized look at every value a scorer must check (computes nothing)."
+            "\npandas / floor is the largest speed-up any checking scorer could show:\n"
+        )
+        print("| string dtype | pandas (ms) | floor (ms) | pandas / floor | vaultra (ms) | vaultra dedupe=False (ms) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for row in floor_rows:
+            print(row)
     if profiles:
         print("\nWhere vaultra's time goes (wall ms, best of the same runs):\n")
         print("| step | " + " | ".join(d for d, _ in profiles) + " |")
