@@ -119,6 +119,22 @@ async fn old_file(url: &str, a: Uuid, b: Uuid, account: Uuid, t: i64) {
     pool.close().await;
 }
 
+/// Rows in charges, payouts, disputes and payout_paid_events, of every business.
+async fn payment_rows(store: &SqliteStore) -> [i64; 4] {
+    let mut counts = [0; 4];
+    for (n, table) in ["charges", "payouts", "disputes", "payout_paid_events"]
+        .into_iter()
+        .enumerate()
+    {
+        counts[n] =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+    }
+    counts
+}
+
 #[tokio::test]
 async fn payment_rows_survive_the_business_key_migration() {
     let dir = tempfile::tempdir().unwrap();
@@ -218,36 +234,17 @@ async fn payment_rows_survive_the_business_key_migration() {
     assert_eq!(store.coverage(a).await.unwrap().charges, 3);
 
     // Deleting a business still takes its payment rows, and only its own.
-    let count = |table: &'static str| {
-        let pool = store.pool().clone();
-        async move {
-            let n: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            n
-        }
-    };
-    let before = [
-        count("charges").await,
-        count("payouts").await,
-        count("disputes").await,
-        count("payout_paid_events").await,
-    ];
-    assert_eq!(before, [5, 1, 1, 1]);
+    assert_eq!(payment_rows(&store).await, [5, 1, 1, 1]);
     sqlx::query("DELETE FROM businesses WHERE id = ?")
         .bind(a)
         .execute(store.pool())
         .await
         .unwrap();
-    let after = [
-        count("charges").await,
-        count("payouts").await,
-        count("disputes").await,
-        count("payout_paid_events").await,
-    ];
-    assert_eq!(after, [2, 0, 0, 0], "a's rows are gone, b's and c's stay");
+    assert_eq!(
+        payment_rows(&store).await,
+        [2, 0, 0, 0],
+        "a's rows are gone, b's and c's stay"
+    );
     assert_eq!(store.coverage(b).await.unwrap().charges, 1);
     assert_eq!(store.coverage(c.id).await.unwrap().charges, 1);
 }
