@@ -446,7 +446,6 @@ fn raw_text(raw: &Option<serde_json::Value>) -> Option<String> {
     raw.as_ref().map(serde_json::Value::to_string)
 }
 
-
 #[async_trait]
 impl PaymentStore for $store {
     async fn ingest(
