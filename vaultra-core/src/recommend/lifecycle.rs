@@ -42,6 +42,12 @@ impl RecommendationStatus {
         }
     }
 
+    /// Whether a recommendation in this status is live: shown to the owner and refreshed
+    /// by each generation run (at most one live per business and code).
+    pub fn is_live(&self) -> bool {
+        matches!(self, Self::Pending | Self::Accepted)
+    }
+
     /// Checks a move; only pending → accepted and pending → dismissed are allowed.
     pub fn transition(self, to: Self) -> Result<Self, Error> {
         match (self, to) {

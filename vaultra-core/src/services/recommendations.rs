@@ -23,9 +23,11 @@
 //! [`MetricsService::compute_readiness_score`]: super::metrics::MetricsService::compute_readiness_score
 //! [`RecommendationStore::upsert_live`]: crate::ports::storage::RecommendationStore::upsert_live
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::access::{Actor, Need, authorize};
@@ -33,8 +35,23 @@ use super::metrics::{metrics_of, no_snapshot};
 use crate::error::{Error, Result};
 use crate::ports::Clock;
 use crate::ports::storage::{RecommendationRecord, Store};
-use crate::recommend::{Priority, RecommendationStatus, is_suppressed, recommend};
+use crate::recommend::{Priority, Recommendation, RecommendationStatus, is_suppressed, recommend};
 use crate::scoring::{Indicators, Policy, score};
+
+/// A recommendation of a freshly computed report as the owner sees it: with the id and
+/// status of its live stored record when the jobs have stored one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopRecommendation {
+    /// The computed recommendation (its numbers are those of the report's window).
+    #[serde(flatten)]
+    pub recommendation: Recommendation,
+    /// The live stored record's status (`pending` or `accepted`), if one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<RecommendationStatus>,
+    /// The live stored record's id, if one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+}
 
 /// Recommendations for a business and their status.
 #[derive(Debug, Clone)]
@@ -99,6 +116,63 @@ impl RecommendationsService {
             stored.push(self.store.upsert_live(business, &rec, now).await?);
         }
         Ok(stored)
+    }
+
+    /// The first `limit` of `computed` (a report's recommendations, in §5 order) that the
+    /// owner should see now, under the same §5 lifecycle that
+    /// [`Self::generate_recommendations`] applies when it stores them:
+    ///
+    /// - a code with a live stored record carries that record's id and status;
+    /// - a code without one that was dismissed less than the suppression period ago is
+    ///   left out (a dismissal hides a code even from a live computation);
+    /// - everything else is shown as computed, with no id or status.
+    ///
+    /// This is the one place that decides what "the top recommendations" are, for every
+    /// host. `NotFound` (business) for a non-member.
+    pub async fn top_recommendations(
+        &self,
+        actor: &Actor,
+        business: Uuid,
+        computed: &[Recommendation],
+        limit: usize,
+    ) -> Result<Vec<TopRecommendation>> {
+        authorize(&*self.store, actor, business, Need::Member).await?;
+        let now = self.clock.now();
+        let mut live: HashMap<String, (RecommendationStatus, Uuid)> = HashMap::new();
+        let mut dismissed: HashMap<String, DateTime<Utc>> = HashMap::new();
+        for r in self
+            .store
+            .list_recommendations(business, None, None)
+            .await?
+        {
+            if r.status.is_live() {
+                live.insert(r.code, (r.status, r.id));
+            } else if r.status == RecommendationStatus::Dismissed {
+                let at = r.status_changed_at.unwrap_or(r.updated_at);
+                let latest = dismissed.entry(r.code).or_insert(at);
+                *latest = (*latest).max(at);
+            }
+        }
+        let mut out = Vec::new();
+        for rec in computed {
+            if out.len() >= limit {
+                break;
+            }
+            let stored = live.get(&rec.code);
+            if stored.is_none()
+                && dismissed
+                    .get(&rec.code)
+                    .is_some_and(|at| is_suppressed(*at, now))
+            {
+                continue;
+            }
+            out.push(TopRecommendation {
+                recommendation: rec.clone(),
+                status: stored.map(|(status, _)| *status),
+                id: stored.map(|(_, id)| *id),
+            });
+        }
+        Ok(out)
     }
 
     /// The business's recommendations, optionally filtered by status and priority, in §5
