@@ -32,6 +32,7 @@
 //! # Ok::<(), vaultra_core::Error>(())
 //! ```
 
+pub mod app;
 pub mod domain;
 pub mod error;
 pub mod metrics;

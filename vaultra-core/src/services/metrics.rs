@@ -19,11 +19,9 @@ use uuid::Uuid;
 use super::access::{Actor, Need, authorize};
 use crate::domain::Currency;
 use crate::error::{Error, Result};
-use crate::metrics::{
-    self, CurrencyChoice, DEFAULT_WINDOW_DAYS, MetricParts, Metrics, Window, day_of,
-};
+use crate::metrics::{self, CurrencyChoice, DEFAULT_WINDOW_DAYS, MetricParts, Metrics, Window};
 use crate::ports::Clock;
-use crate::ports::storage::{Coverage, MetricSnapshot, NewScore, NewSnapshot, ScoreRecord, Store};
+use crate::ports::storage::{MetricSnapshot, NewScore, NewSnapshot, ScoreRecord, Store};
 use crate::scoring::{Indicators, Policy, score};
 
 /// How many scores [`MetricsService::get_readiness_history`] returns when a host has no
@@ -173,7 +171,7 @@ impl MetricsService {
                 computed_at: self.clock.now(),
                 parts: computed.parts(),
                 data_synced_at,
-                history_days: history_days(&coverage, window),
+                history_days: history_days(coverage.first_charge_at, window.end_date()),
             })
             .await?;
         MetricsView::from_snapshot(snapshot)
@@ -319,12 +317,17 @@ pub(crate) fn no_snapshot(business: Uuid) -> Error {
     }
 }
 
-/// Days from the first stored charge through the window's last day, inclusive.
-fn history_days(coverage: &Coverage, window: Window) -> u32 {
-    let Some(first) = coverage.first_charge_at else {
+/// Days of charge history: the UTC days from the day of `first_charge` through `through`,
+/// inclusive; 0 without charges or when the first charge is after `through`.
+///
+/// The one definition of "history days" in Vaultra: a snapshot counts through its
+/// window's last day, and so does every result about a window; a result about no window
+/// counts through the default window's last day (yesterday).
+pub fn history_days(first_charge: Option<DateTime<Utc>>, through: NaiveDate) -> u32 {
+    let Some(first) = first_charge else {
         return 0;
     };
-    let days = window.end_day() - day_of(first.timestamp()) + 1;
+    let days = through.signed_duration_since(first.date_naive()).num_days() + 1;
     u32::try_from(days.max(0)).unwrap_or(u32::MAX)
 }
 
@@ -337,36 +340,35 @@ pub(crate) fn metrics_of(snapshot: &MetricSnapshot) -> Result<Metrics> {
 mod tests {
     use super::*;
 
-    fn coverage(first: Option<&str>) -> Coverage {
-        Coverage {
-            charges: u64::from(first.is_some()),
-            first_charge_at: first
-                .map(|s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)),
-            last_charge_at: None,
-        }
+    fn history_days(first: Option<DateTime<Utc>>, window: Window) -> u32 {
+        super::history_days(first, window.end_date())
+    }
+
+    fn coverage(first: Option<&str>) -> Option<DateTime<Utc>> {
+        first.map(|s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
     }
 
     #[test]
     fn history_counts_days_through_the_window_end() {
         let window = Window::new("2026-03-31".parse().unwrap(), 30).unwrap();
-        assert_eq!(history_days(&coverage(None), window), 0);
+        assert_eq!(history_days(coverage(None), window), 0);
         // A charge on the window's last day: one day of history.
         assert_eq!(
-            history_days(&coverage(Some("2026-03-31T23:59:59Z")), window),
+            history_days(coverage(Some("2026-03-31T23:59:59Z")), window),
             1
         );
         // After the window: nothing of it is history for this window.
         assert_eq!(
-            history_days(&coverage(Some("2026-04-01T00:00:00Z")), window),
+            history_days(coverage(Some("2026-04-01T00:00:00Z")), window),
             0
         );
         // Exactly the window.
         assert_eq!(
-            history_days(&coverage(Some("2026-03-02T00:00:00Z")), window),
+            history_days(coverage(Some("2026-03-02T00:00:00Z")), window),
             30
         );
         assert_eq!(
-            history_days(&coverage(Some("2025-03-31T12:00:00Z")), window),
+            history_days(coverage(Some("2025-03-31T12:00:00Z")), window),
             366
         );
     }
