@@ -3,11 +3,13 @@
 use std::io::Write;
 use std::path::Path;
 
+use std::sync::Arc;
 use vaultra_adapters::files::load_export;
 use vaultra_adapters::local::SystemClock;
 use vaultra_adapters::synth::{self, Profile};
+
+use vaultra_core::app::{Assessment, WindowSpec};
 use vaultra_core::ports::Clock;
-use vaultra_core::report::Report;
 use vaultra_core::scoring::Policy;
 
 use crate::cli::{AssessArgs, Cli, Command, Format, GenerateArgs, ProfileArg, ScoreArgs};
@@ -20,9 +22,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => crate::store::block_on(crate::store::migrate(&url)),
         Command::Business(cmd) => crate::store::block_on(crate::store::business(&url, cmd)),
         Command::Import(args) => crate::store::block_on(crate::store::import(&url, args)),
-        Command::Report(args) => {
-            crate::store::block_on(crate::store::report(&url, args, &SystemClock))
-        }
+        Command::Report(args) => crate::store::block_on(crate::store::report(&url, args)),
         Command::Stripe(cmd) => crate::store::block_on(crate::stripe::run(&url, cmd)),
         Command::Jobs(crate::cli::JobsCommand::Run(args)) => {
             crate::store::block_on(crate::jobs::run_jobs(&url, args))
@@ -56,40 +56,25 @@ pub(crate) fn load_policy(spec: &str) -> Result<Policy, CliError> {
     Policy::from_json(&text).map_err(|e| CliError::Core(e.in_context(spec.to_owned())))
 }
 
-pub(crate) fn yesterday(clock: &dyn Clock) -> Result<chrono::NaiveDate, CliError> {
-    clock
-        .now()
-        .date_naive()
-        .pred_opt()
-        .ok_or_else(|| CliError::Usage("the system date is out of range".into()))
-}
-
 fn score(args: ScoreArgs, clock: &dyn Clock) -> Result<(), CliError> {
-    let (policy, window) = assess_inputs(&args.assess, clock)?;
+    let assessment = assessment(&args.assess)?;
     // The window is checked before reading what may be hundreds of megabytes.
+    let window = assessment.window.resolve(clock)?;
     let data = load_export(&args.data)?;
-    let metrics = vaultra_core::metrics::compute(
-        &data,
-        window,
-        vaultra_core::metrics::CurrencyChoice::from(args.assess.currency),
-    );
-    print_report(&Report::from_metrics(metrics, &policy), args.assess.format)
+    let policy = Policy::spec_v1();
+    let report = vaultra_core::app::assess_in(data.view(), window, &assessment, &policy);
+    print_report(&report, args.assess.format)
 }
 
-/// The policy and window that `score` and `report` share, checked before any I/O.
-pub(crate) fn assess_inputs(
-    args: &AssessArgs,
-    clock: &dyn Clock,
-) -> Result<(Policy, vaultra_core::metrics::Window), CliError> {
-    let policy = load_policy(&args.policy)?;
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => yesterday(clock)?,
-    };
-    Ok((
-        policy,
-        vaultra_core::metrics::Window::new(as_of, args.window_days)?,
-    ))
+/// What `score` and `report` share: the window, currency and policy the flags name (the
+/// policy read and checked before any I/O).
+pub(crate) fn assessment(args: &AssessArgs) -> Result<Assessment, CliError> {
+    Ok(Assessment::new(WindowSpec {
+        as_of: args.as_of,
+        days: Some(args.window_days),
+    })
+    .in_currency(args.currency)
+    .under(Arc::new(load_policy(&args.policy)?)))
 }
 
 /// Prints a report in the chosen format (shared by `score` and `report`, which must
@@ -137,7 +122,7 @@ fn generate(args: GenerateArgs, clock: &dyn Clock) -> Result<(), CliError> {
     };
     let end = match args.end {
         Some(d) => d,
-        None => yesterday(clock)?,
+        None => WindowSpec::DEFAULT.resolve(clock)?.end_date(),
     };
     let config = synth::Config {
         days: args.days,

@@ -15,20 +15,15 @@ use serde_json::json;
 use uuid::Uuid;
 use vaultra_adapters::local::SystemClock;
 use vaultra_adapters::synth::{self, Profile, SynthSource};
-use vaultra_core::domain::{Industry, NewBusiness, NewUser, Provider, User};
-use vaultra_core::ports::{Clock, JobKind, JobTask, Store, Takeover};
+use vaultra_core::app::{Actor, Vaultra, WindowSpec};
+use vaultra_core::domain::{Industry, NewBusiness, User};
+use vaultra_core::ports::{Clock, JobKind, JobTask};
 use vaultra_core::recommend::RecommendationStatus;
-use vaultra_core::report::Report;
-use vaultra_core::scoring::Policy;
-use vaultra_core::services::Actor;
-use vaultra_core::services::metrics::MetricsService;
-use vaultra_core::services::recommendations::RecommendationsService;
-use vaultra_core::services::users::UsersService;
 
 use crate::cli::{DemoArgs, Format};
 use crate::commands::{to_json, write_stdout};
 use crate::error::CliError;
-use crate::jobs::{JobRunSummary, open_engine, render_summaries, runner};
+use crate::jobs::{JobRunSummary, open_engine, render_summaries};
 
 /// The demo owner's address (a reserved example domain: no mail can reach it).
 const DEMO_EMAIL: &str = "owner@demo.vaultra.example";
@@ -37,11 +32,19 @@ const HISTORY_WEEKS: i64 = 8;
 
 /// `vaultra demo`.
 pub async fn demo(url: &str, args: DemoArgs) -> Result<(), CliError> {
-    let (store, _engine) = open_engine(url).await?;
+    let external_id = format!("acct_demo{:016x}", args.seed);
     let now = SystemClock.now();
-    let owner = demo_owner(&*store).await?;
+    // The merchant's data up to yesterday, as Stripe would list it.
+    let yesterday = WindowSpec::DEFAULT.resolve(&SystemClock)?.end_date();
+    let merchant = synth::generate(&synth::Config::new(Profile::Seasonal, args.seed, yesterday));
+    let mut source = SynthSource::new();
+    source.add_account(&external_id, &merchant);
+    let (app, _engine) = open_engine(url, Some(Arc::new(source))).await?;
+    let owner = app
+        .user_by_email_or_create(DEMO_EMAIL, Some("Demo Owner"))
+        .await?;
     let business_name = format!("Northwind Coffee Roasters (demo {})", args.seed);
-    let users = UsersService::new(store.clone());
+    let users = app.users();
     let business = match users
         .get_user_businesses(owner.id)
         .await?
@@ -61,26 +64,15 @@ pub async fn demo(url: &str, args: DemoArgs) -> Result<(), CliError> {
                 .await?
         }
     };
-    let external_id = format!("acct_demo{:016x}", args.seed);
-    let account = store
-        .link_account(business.id, Provider::Stripe, &external_id)
+    let account = app
+        .link_stripe_account(&Actor::User(owner.id), business.id, &external_id)
         .await?;
-
-    // The merchant's data up to yesterday, as Stripe would list it.
-    let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
-    let merchant = synth::generate(&synth::Config::new(Profile::Seasonal, args.seed, yesterday));
-    let mut source = SynthSource::new();
-    source.add_account(&external_id, &merchant);
-    let runner = runner(store.clone(), Some(Arc::new(source)))?;
+    let runner = app.job_runner()?;
 
     let mut runs = Vec::new();
     let mut step = async |job: JobKind, subject: Uuid, at: DateTime<Utc>| {
         let root = JobTask::for_subject(job, subject, job.slot_of(at));
-        let slot = root.slot;
-        let tasks = runner
-            .run_all(root, Takeover::After(Duration::minutes(10)))
-            .await?;
-        runs.push(JobRunSummary { job, slot, tasks });
+        runs.push(app.run_job(&runner, root, Duration::minutes(10)).await?);
         Ok::<(), CliError>(())
     };
     step(JobKind::StripeSync, account.id, now).await?;
@@ -97,55 +89,32 @@ pub async fn demo(url: &str, args: DemoArgs) -> Result<(), CliError> {
     step(JobKind::GenerateRecommendations, business.id, now).await?;
     step(JobKind::SendNotificationDigest, owner.id, now).await?;
 
-    print_demo(store, &owner, business.id, &runs, args.format).await
-}
-
-async fn demo_owner(store: &dyn Store) -> Result<User, CliError> {
-    if let Some(user) = store.find_user_by_email(DEMO_EMAIL).await? {
-        return Ok(user);
-    }
-    match store
-        .create_user(NewUser {
-            email: DEMO_EMAIL.into(),
-            name: "Demo Owner".into(),
-            password_hash: None,
-            avatar_url: None,
-        })
-        .await
-    {
-        Ok(user) => Ok(user),
-        // Another demo created it meanwhile.
-        Err(vaultra_core::Error::Conflict(_)) => store
-            .find_user_by_email(DEMO_EMAIL)
-            .await?
-            .ok_or_else(|| CliError::Failed("the demo owner vanished".into())),
-        Err(e) => Err(e.into()),
-    }
+    print_demo(&app, &owner, business.id, &runs, args.format).await
 }
 
 /// Prints what the owner sees: read back through the services, as the owner.
 async fn print_demo(
-    store: Arc<dyn Store>,
+    app: &Vaultra,
     owner: &User,
     business: Uuid,
     runs: &[JobRunSummary],
     format: Format,
 ) -> Result<(), CliError> {
-    let policy = Arc::new(Policy::builtin("spec-v1")?);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let actor = Actor::User(owner.id);
-    let metrics = MetricsService::new(store.clone(), clock.clone(), policy.clone());
-    let latest = metrics
-        .get_latest_metrics(&actor, business)
+    let (report, latest) = app
+        .latest_report(&actor, business)
         .await?
         .ok_or_else(|| CliError::Failed("the demo computed no metrics".into()))?;
-    let report = Report::from_metrics(latest.metrics.clone(), &policy);
-    let history = metrics.get_readiness_history(&actor, business, 12).await?;
-    let recs = RecommendationsService::new(store.clone(), clock, policy)
+    let history = app
+        .metrics()
+        .get_readiness_history(&actor, business, 12)
+        .await?;
+    let recs = app
+        .recommendations()
         .get_recommendations(&actor, business, Some(RecommendationStatus::Pending), None)
         .await?;
-    let digests = store.digests(Some(owner.id), 1).await?;
-    let business_row = store.get_business(business).await?;
+    let digest = app.latest_digest(owner.id).await?;
+    let business_row = app.business(&actor, business).await?;
 
     match format {
         Format::Json => write_stdout(&to_json(&json!({
@@ -155,7 +124,7 @@ async fn print_demo(
             "data": latest.basis,
             "history": history,
             "recommendations": recs,
-            "digest": digests.first(),
+            "digest": digest,
             "jobs": runs,
         }))?),
         Format::Text => {
@@ -185,7 +154,7 @@ async fn print_demo(
                  suggested again for 30 days)\n",
                 recs.len()
             ));
-            if let Some(d) = digests.first() {
+            if let Some(d) = &digest {
                 out.push_str(&format!(
                     "OUTBOX  digest for {} on {}: \"{}\"\n",
                     owner.email, d.digest_date, d.subject

@@ -4,63 +4,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DurationRound, Utc};
-use serde::Serialize;
-use vaultra_adapters::jobs::{JobBackend, JobEngine, WorkerOptions};
+use vaultra_adapters::jobs::{JobEngine, WorkerOptions};
 use vaultra_adapters::local::SystemClock;
-use vaultra_adapters::postgres::PostgresStore;
-use vaultra_adapters::sqlite::SqliteStore;
-use vaultra_adapters::stripe::{StripeSource, TokioSleeper};
-use vaultra_core::ports::{Clock, JobKind, JobTask, PaymentSource, Store, Takeover};
-use vaultra_core::scoring::Policy;
-use vaultra_core::services::jobs::{JobRunner, TaskOutcome, TaskReport};
+use vaultra_adapters::redact;
+use vaultra_adapters::stripe::StripeSource;
+use vaultra_core::app::{JobRun, Vaultra};
+use vaultra_core::ports::{Clock, JobKind, PaymentSource};
+use vaultra_core::services::jobs::TaskOutcome;
 
 use crate::cli::{Format, JobsRunArgs, WorkerArgs};
 use crate::commands::{to_json, write_stdout};
 use crate::error::CliError;
-use crate::store::redact;
 
 /// How long a run marked running must be silent before `jobs run` presumes its
 /// runner dead and runs the task itself (no queue stands between two `jobs run`s).
 const INLINE_TAKEOVER_MINUTES: i64 = 10;
 
-/// The store at `url` and the job engine in the same database, both migrated.
-pub(crate) async fn open_engine(url: &str) -> Result<(Arc<dyn Store>, JobEngine), CliError> {
-    let (store, engine): (Arc<dyn Store>, JobEngine) = if url.starts_with("sqlite:") {
-        let store = SqliteStore::connect(url).await?;
-        let engine = JobEngine::new(JobBackend::Sqlite(store.pool().clone()));
-        (Arc::new(store), engine)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresStore::connect(url).await?;
-        let engine = JobEngine::new(JobBackend::Postgres(store.pool().clone()));
-        (Arc::new(store), engine)
-    } else {
-        return Err(CliError::Usage(format!(
-            "DATABASE_URL `{}` must start with sqlite: or postgres://",
-            redact(url)
-        )));
-    };
-    engine.setup().await?;
-    Ok((store, engine))
-}
-
-/// The runner the jobs use: the built-in policy, the system clock, and Stripe if
-/// STRIPE_SECRET_KEY is set (without it, `stripe_sync` finds no account to sync).
-pub(crate) fn runner(
-    store: Arc<dyn Store>,
+/// The façade over the store at `url` and the job engine in the same database, both
+/// migrated; the façade syncs from `source` when given.
+pub(crate) async fn open_engine(
+    url: &str,
     source: Option<Arc<dyn PaymentSource>>,
-) -> Result<JobRunner, CliError> {
-    let policy = Policy::builtin("spec-v1")?;
-    let runner = JobRunner::new(
-        store,
-        Arc::new(SystemClock),
-        Arc::new(TokioSleeper),
-        Arc::new(policy),
-    );
-    Ok(match source {
-        Some(source) => runner.with_source(source),
-        None => runner,
-    })
+) -> Result<(Vaultra, JobEngine), CliError> {
+    let opened = crate::store::open(url).await?;
+    let engine = JobEngine::new(opened.job_backend());
+    engine.setup().await?;
+    Ok((crate::store::app(&opened, source)?, engine))
 }
 
 /// The Stripe source, if STRIPE_SECRET_KEY is set.
@@ -89,66 +58,7 @@ fn parse_jobs(names: &[String]) -> Result<Vec<JobKind>, CliError> {
 }
 
 /// One job's run, for output.
-#[derive(Debug, Serialize)]
-pub(crate) struct JobRunSummary {
-    /// The job.
-    pub job: JobKind,
-    /// Its slot.
-    pub slot: chrono::DateTime<Utc>,
-    /// Every task it ran or skipped.
-    pub tasks: Vec<TaskReport>,
-}
-
-impl JobRunSummary {
-    /// Counts of done, skipped and failed tasks.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for t in &self.tasks {
-            match t.outcome {
-                TaskOutcome::Done { .. } => c.0 += 1,
-                TaskOutcome::Skipped { .. } => c.1 += 1,
-                TaskOutcome::Failed { .. } => c.2 += 1,
-            }
-        }
-        c
-    }
-}
-
-/// Runs `jobs` for the slot of `now` (or a one-off slot at `now` if `fresh`), in order.
-pub(crate) async fn run_inline(
-    runner: &JobRunner,
-    jobs: &[JobKind],
-    now: chrono::DateTime<Utc>,
-    fresh: bool,
-) -> Result<Vec<JobRunSummary>, CliError> {
-    let takeover = Takeover::After(chrono::Duration::minutes(INLINE_TAKEOVER_MINUTES));
-    let mut out = Vec::new();
-    for job in jobs {
-        let root = if fresh {
-            let at = now
-                .duration_trunc(chrono::Duration::seconds(1))
-                .unwrap_or(now);
-            JobTask {
-                job: *job,
-                subject: None,
-                slot: at,
-            }
-        } else {
-            // The period that contains now, for every job: readiness then shares the
-            // hour of the metrics it chains from. (Schedules enqueue the slot of their
-            // last tick instead: see `JobKind::current_slot`.)
-            JobTask::fan_out(*job, now)
-        };
-        let slot = root.slot;
-        let tasks = runner.run_all(root, takeover).await?;
-        out.push(JobRunSummary {
-            job: *job,
-            slot,
-            tasks,
-        });
-    }
-    Ok(out)
-}
+pub(crate) type JobRunSummary = JobRun;
 
 /// The text lines of job summaries: per job, its slot and what its tasks did (tasks
 /// it chained into, such as readiness after metrics, counted under their own job);
@@ -227,9 +137,9 @@ pub async fn run_jobs(url: &str, args: JobsRunArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    let (store, _engine) = open_engine(url).await?;
-    let runner = runner(store, source)?;
-    let runs = run_inline(&runner, &jobs, SystemClock.now(), args.fresh).await?;
+    let (app, _engine) = open_engine(url, source).await?;
+    let takeover = chrono::Duration::minutes(INLINE_TAKEOVER_MINUTES);
+    let runs = app.run_jobs_now(&jobs, args.fresh, takeover).await?;
     match args.format {
         Format::Json => write_stdout(&to_json(&serde_json::json!({ "jobs": runs }))?)?,
         Format::Text => write_stdout(&render_summaries(&runs))?,
@@ -305,12 +215,12 @@ pub(crate) fn worker_url(url: &str) -> String {
 /// `vaultra worker`.
 pub async fn worker(url: &str, args: WorkerArgs) -> Result<(), CliError> {
     init_logging();
-    let (store, engine) = open_engine(&worker_url(url)).await?;
     let source = stripe_source()?;
     if source.is_none() {
         tracing::info!("STRIPE_SECRET_KEY is not set: stripe_sync will find nothing to sync");
     }
-    let runner = runner(store, source)?;
+    let (app, engine) = open_engine(&worker_url(url), source).await?;
+    let runner = app.job_runner()?;
     if args.kick {
         let r = engine
             .enqueue_slots(&JobKind::ALL, SystemClock.now())

@@ -1,14 +1,11 @@
 //! `vaultra mcp`: the MCP tool server, on stdio or streamable HTTP.
 
-use std::sync::Arc;
-
-use vaultra_adapters::local::SystemClock;
-use vaultra_core::scoring::Policy;
+use vaultra_core::app::Actor;
 use vaultra_mcp::{Scope, VaultraMcp};
 
 use crate::cli::McpArgs;
 use crate::error::CliError;
-use crate::store::{business_id, open};
+use crate::store::{business_id, open_app};
 
 /// `vaultra mcp`.
 pub async fn mcp(url: &str, args: McpArgs) -> Result<(), CliError> {
@@ -24,15 +21,14 @@ pub async fn mcp(url: &str, args: McpArgs) -> Result<(), CliError> {
                 .collect::<Result<_, _>>()?,
         )
     };
-    let store = open(url).await?;
+    let app = open_app(url).await?;
     if let Scope::Only(ids) = &scope {
         // A typo should stop the server at once, not surface as tool errors later.
         for id in ids {
-            store.get_business(*id).await?;
+            app.business(&Actor::System, *id).await?;
         }
     }
-    let policy = Policy::builtin("spec-v1")?;
-    let server = VaultraMcp::new(store, Arc::new(SystemClock), policy, scope);
+    let server = VaultraMcp::new(app, scope);
     match args.http {
         None => {
             tracing::info!("MCP server on stdio");

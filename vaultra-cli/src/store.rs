@@ -1,18 +1,20 @@
 //! The commands that work on a store: migrate, business, import, report.
+//!
+//! Each parses its arguments, makes one call into the façade ([`Vaultra`]) and prints.
 
 use std::sync::Arc;
 
 use uuid::Uuid;
 use vaultra_adapters::files::read_batch;
-use vaultra_adapters::postgres::PostgresStore;
-use vaultra_adapters::sqlite::SqliteStore;
-use vaultra_core::domain::{Industry, NewBusiness, NewUser};
-use vaultra_core::metrics::{self, CurrencyChoice};
-use vaultra_core::ports::{Clock, Store};
-use vaultra_core::report::Report;
+use vaultra_adapters::local::SystemClock;
+use vaultra_adapters::stripe::TokioSleeper;
+use vaultra_adapters::{OpenedStore, redact};
+use vaultra_core::app::{Actor, Vaultra};
+use vaultra_core::domain::{Industry, NewBusiness};
+use vaultra_core::ports::PaymentSource;
 
 use crate::cli::{BusinessCommand, Format, ImportArgs, ReportArgs};
-use crate::commands::{assess_inputs, print_report, to_json, write_stdout};
+use crate::commands::{assessment, print_report, to_json, write_stdout};
 use crate::error::CliError;
 
 /// Runs a future on a fresh runtime (only store commands need one).
@@ -28,31 +30,35 @@ pub fn block_on<F: Future<Output = Result<(), CliError>>>(f: F) -> Result<(), Cl
         .block_on(f)
 }
 
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+/// Opens (and migrates) the store `url` names; a URL of another scheme is a usage error.
+pub async fn open(url: &str) -> Result<OpenedStore, CliError> {
+    vaultra_adapters::open(url).await.map_err(|e| match e {
+        vaultra_core::Error::Invalid(input) if input.field.as_deref() == Some("database_url") => {
+            CliError::Usage(format!("DATABASE_URL {}", input.reason))
         }
-        _ => url.to_owned(),
-    }
+        other => CliError::Core(other),
+    })
 }
 
-/// Opens the store `url` names (migrating it to the current schema).
-pub async fn open(url: &str) -> Result<Arc<dyn Store>, CliError> {
-    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::connect(url).await?)
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(PostgresStore::connect(url).await?)
-    } else {
-        return Err(CliError::Usage(format!(
-            "DATABASE_URL `{}` must start with sqlite: or postgres://",
-            redact(url)
-        )));
-    };
-    Ok(store)
+/// The façade over an opened store: the system clock, retries that sleep on tokio, the
+/// built-in policy, and `source` when the command has one.
+pub fn app(
+    store: &OpenedStore,
+    source: Option<Arc<dyn PaymentSource>>,
+) -> Result<Vaultra, CliError> {
+    let builder = Vaultra::builder(store.store())
+        .clock(Arc::new(SystemClock))
+        .sleeper(Arc::new(TokioSleeper));
+    Ok(match source {
+        Some(source) => builder.source(source),
+        None => builder,
+    }
+    .build()?)
+}
+
+/// The façade over the store at `url`.
+pub async fn open_app(url: &str) -> Result<Vaultra, CliError> {
+    app(&open(url).await?, None)
 }
 
 pub(crate) fn business_id(s: &str) -> Result<Uuid, CliError> {
@@ -76,37 +82,16 @@ pub async fn business(url: &str, cmd: BusinessCommand) -> Result<(), CliError> {
                 ..NewBusiness::named(args.name)
             }
             .validated()?;
-            let email = vaultra_core::domain::normalize_email(&args.owner_email)?;
-            let store = open(url).await?;
-            let owner = match store.find_user_by_email(&email).await? {
-                Some(user) => user,
-                None => {
-                    let name = email.split('@').next().unwrap_or(&email).to_owned();
-                    let created = store
-                        .create_user(NewUser {
-                            email: email.clone(),
-                            name,
-                            password_hash: None,
-                            avatar_url: None,
-                        })
-                        .await;
-                    match created {
-                        Ok(user) => user,
-                        // Created by someone else in the meantime: use theirs.
-                        Err(vaultra_core::Error::Conflict(_)) => store
-                            .find_user_by_email(&email)
-                            .await?
-                            .ok_or_else(|| vaultra_core::Error::Internal("user vanished".into()))?,
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            };
-            let business = store.create_business(owner.id, new_business).await?;
+            // The address is checked before the store is opened (or created).
+            vaultra_core::domain::normalize_email(&args.owner_email)?;
+            let app = open_app(url).await?;
+            let business = app
+                .create_business_for_email(&args.owner_email, None, new_business)
+                .await?;
             write_stdout(&format!("{}\n", business.id))
         }
         BusinessCommand::List(args) => {
-            let store = open(url).await?;
-            let businesses = store.list_businesses().await?;
+            let businesses = open_app(url).await?.list_businesses(&Actor::System).await?;
             match args.format {
                 Format::Json => write_stdout(&to_json(&businesses)?),
                 Format::Text => {
@@ -138,8 +123,10 @@ pub async fn import(url: &str, args: ImportArgs) -> Result<(), CliError> {
     let business = business_id(&args.business)?;
     // Read and check every file before touching the store: bad input writes nothing.
     let batch = read_batch(&args.data)?;
-    let store = open(url).await?;
-    let stats = store.ingest(business, None, &batch, None).await?;
+    let stats = open_app(url)
+        .await?
+        .import(&Actor::System, business, &batch)
+        .await?;
     write_stdout(&format!(
         "imported {} charges, {} payouts, {} disputes and {} payout.paid events into {business}\n",
         stats.charges, stats.payouts, stats.disputes, stats.payout_paid
@@ -147,12 +134,12 @@ pub async fn import(url: &str, args: ImportArgs) -> Result<(), CliError> {
 }
 
 /// `vaultra report`.
-pub async fn report(url: &str, args: ReportArgs, clock: &dyn Clock) -> Result<(), CliError> {
+pub async fn report(url: &str, args: ReportArgs) -> Result<(), CliError> {
     let business = business_id(&args.business)?;
-    let (policy, window) = assess_inputs(&args.assess, clock)?;
-    let store = open(url).await?;
-    store.get_business(business).await?;
-    let data = store.payment_data(business, window).await?;
-    let metrics = metrics::compute(&data, window, CurrencyChoice::from(args.assess.currency));
-    print_report(&Report::from_metrics(metrics, &policy), args.assess.format)
+    let assessment = assessment(&args.assess)?;
+    let app = open_app(url).await?;
+    // A bad window fails before the store is read.
+    app.window(&assessment.window)?;
+    let report = app.report(&Actor::System, business, &assessment).await?;
+    print_report(&report, args.assess.format)
 }

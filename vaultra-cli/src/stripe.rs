@@ -7,21 +7,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use vaultra_adapters::local::SystemClock;
 use vaultra_adapters::stripe::webhook::Secret;
 use vaultra_adapters::stripe::{
-    DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, StripeConfig, StripeSource, TokioSleeper,
+    DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, StripeConfig, StripeSource,
 };
-use vaultra_core::domain::{ConnectionStatus, Provider};
+use vaultra_core::app::Actor;
 use vaultra_core::ports::{IngestStats, SourceError, Stream};
-use vaultra_core::services::stripe_sync::{StripeSync, SyncMode, SyncObserver};
-use vaultra_core::services::stripe_webhook::StripeWebhooks;
+use vaultra_core::services::stripe_sync::{SyncMode, SyncObserver};
 
 use crate::cli::{StripeCommand, StripeLinkArgs, StripeSyncArgs, StripeWebhookArgs};
 use crate::commands::write_stdout;
 use crate::error::CliError;
 use crate::jobs::worker_url;
-use crate::store::{business_id, open};
+use crate::store::{business_id, open, open_app};
 
 /// Runs a `vaultra stripe` subcommand.
 pub async fn run(url: &str, cmd: StripeCommand) -> Result<(), CliError> {
@@ -57,16 +55,16 @@ pub(crate) fn config() -> Result<StripeConfig, CliError> {
 
 async fn link(url: &str, args: StripeLinkArgs) -> Result<(), CliError> {
     let business = business_id(&args.business)?;
-    let account = args.account.trim();
-    if !account.starts_with("acct_") || account.len() <= "acct_".len() {
-        return Err(CliError::Usage(format!(
-            "--account `{account}` is not a Stripe account id (acct_…)"
-        )));
-    }
-    let store = open(url).await?;
-    let linked = store
-        .link_account(business, Provider::Stripe, account)
-        .await?;
+    let linked = open_app(url)
+        .await?
+        .link_stripe_account(&Actor::System, business, &args.account)
+        .await
+        .map_err(|e| match e {
+            vaultra_core::Error::Invalid(input) if input.field.as_deref() == Some("account") => {
+                CliError::Usage(format!("--account {}", input.reason))
+            }
+            other => CliError::Core(other),
+        })?;
     write_stdout(&format!(
         "linked Stripe account {} to business {business} (integration {})\n",
         linked.external_id, linked.id
@@ -91,32 +89,13 @@ impl SyncObserver for Progress {
 
 async fn sync(url: &str, args: StripeSyncArgs) -> Result<(), CliError> {
     let business = business_id(&args.business)?;
-    let config = config()?;
+    let source = StripeSource::new(config()?).map_err(vaultra_core::Error::from)?;
     // Asynchronous commits on PostgreSQL, as a worker's: a backfill commits once per
     // batch of pages, and a crash loses at most the last batches, in order — the
     // cursor is committed with the data it covers, so the next run fetches those
     // pages again.
-    let store = open(&worker_url(url)).await?;
-    store.get_business(business).await?;
-    let accounts: Vec<_> = store
-        .accounts_of(business)
-        .await?
-        .into_iter()
-        .filter(|a| a.provider == Provider::Stripe && a.status == ConnectionStatus::Connected)
-        .collect();
-    if accounts.is_empty() {
-        return Err(CliError::Usage(format!(
-            "business {business} has no connected Stripe account: vaultra stripe link \
-             --business {business} --account acct_…"
-        )));
-    }
-    let source = StripeSource::new(config).map_err(vaultra_core::Error::from)?;
-    let service = StripeSync::new(
-        Arc::new(source),
-        store.clone(),
-        Arc::new(SystemClock),
-        Arc::new(TokioSleeper),
-    );
+    let opened = open(&worker_url(url)).await?;
+    let app = crate::store::app(&opened, Some(Arc::new(source)))?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         if let Ok(style) = ProgressStyle::with_template("{spinner} {pos} objects {msg}") {
@@ -128,24 +107,21 @@ async fn sync(url: &str, args: StripeSyncArgs) -> Result<(), CliError> {
         ProgressBar::hidden()
     };
     let observer = Progress { bar };
+    let synced = app
+        .sync_stripe(&Actor::System, business, args.full, &observer)
+        .await;
+    observer.bar.finish_and_clear();
+    let synced = synced.map_err(|e| match e {
+        vaultra_core::Error::Invalid(input) if input.field.as_deref() == Some("business") => {
+            CliError::Usage(format!(
+                "{}: vaultra stripe link --business {business} --account acct_…",
+                input.reason
+            ))
+        }
+        other => CliError::Core(other),
+    })?;
     let mut out = String::new();
-    for account in &accounts {
-        observer.bar.set_message(account.external_id.clone());
-        let report = service.sync(account, args.full, &observer).await;
-        let report = match report {
-            Ok(r) => r,
-            Err(e) => {
-                observer.bar.finish_and_clear();
-                return Err(CliError::Core(vaultra_core::Error::Unavailable {
-                    message: format!(
-                        "sync of Stripe account {} failed (recorded in the dead-letter \
-                         table): {e}",
-                        account.external_id
-                    ),
-                    retryable: false,
-                }));
-            }
-        };
+    for (account, report) in synced {
         let mode = match report.mode {
             SyncMode::Backfill if report.fell_back => "backfill (cursor too old)",
             SyncMode::Backfill => "backfill",
@@ -165,7 +141,6 @@ async fn sync(url: &str, args: StripeSyncArgs) -> Result<(), CliError> {
             report.attempts
         ));
     }
-    observer.bar.finish_and_clear();
     write_stdout(&out)
 }
 
@@ -201,9 +176,8 @@ async fn webhook(url: &str, args: StripeWebhookArgs) -> Result<(), CliError> {
     let mut config = StripeConfig::new(setting("STRIPE_SECRET_KEY").unwrap_or_default());
     config.webhook_secrets = secrets;
     let source = StripeSource::new(config).map_err(vaultra_core::Error::from)?;
-    let store = open(url).await?;
-    let service = StripeWebhooks::new(Arc::new(source), store, Arc::new(SystemClock));
-    let outcome = service.handle_webhook(&payload, &args.signature).await?;
+    let app = crate::store::app(&open(url).await?, Some(Arc::new(source)))?;
+    let outcome = app.handle_stripe_webhook(&payload, &args.signature).await?;
     let line = serde_json::to_string(&outcome)
         .map_err(|e| vaultra_core::Error::Internal(format!("cannot encode the outcome: {e}")))?;
     write_stdout(&format!("{line}\n"))

@@ -1,8 +1,9 @@
 //! Vaultra's engine as an MCP tool server.
 //!
-//! [`VaultraMcp`] is an rmcp [`ServerHandler`] over the core: every tool reads the
-//! store through the ports and computes with the same functions as `vaultra report`,
-//! so a tool's answer equals the core's for the same business and window. The tools
+//! [`VaultraMcp`] is an rmcp [`ServerHandler`] over the core's application layer
+//! ([`Vaultra`]): every tool parses its arguments, makes one call into the façade and
+//! maps the result to its schema'd output, so a tool's answer equals `vaultra report`'s
+//! (and every other host's) for the same business and window. The tools
 //! are read-only (and annotated so); a tool about a business this server may not act
 //! for, bad arguments, or a business with no data come back as tool errors
 //! (`isError`) whose text says what to do, never as protocol failures.
@@ -14,10 +15,8 @@
 pub mod dto;
 pub mod http;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -35,13 +34,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
+use vaultra_core::app::{Actor, Assessment, DEFAULT_TOP_RECOMMENDATIONS, Vaultra, WindowSpec};
 use vaultra_core::domain::Business;
-use vaultra_core::metrics::{self, CurrencyChoice, Window};
-use vaultra_core::ports::{Clock, Store};
-use vaultra_core::recommend::{RecommendationStatus, is_suppressed};
-use vaultra_core::report::Report;
-use vaultra_core::scoring::{Changes, simulate};
-use vaultra_core::scoring::{Indicators, Policy};
+use vaultra_core::metrics::Window;
+use vaultra_core::scoring::Changes;
 
 use crate::dto::*;
 
@@ -54,9 +50,6 @@ pub enum Scope {
     Only(Vec<Uuid>),
 }
 
-/// The largest window a tool accepts, in days.
-const MAX_WINDOW_DAYS: i64 = 366;
-
 /// Vaultra's MCP server.
 #[derive(Debug, Clone)]
 pub struct VaultraMcp {
@@ -67,11 +60,13 @@ pub struct VaultraMcp {
 
 #[derive(Debug)]
 struct Inner {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    policy: Policy,
+    app: Vaultra,
     scope: Scope,
 }
+
+/// The actor every tool acts as: the MCP server is a local, operator-run host, and its
+/// [`Scope`] is what limits it.
+const ACTOR: Actor = Actor::System;
 
 fn core_error(e: vaultra_core::Error) -> String {
     match e {
@@ -99,16 +94,10 @@ fn window_out(w: &Window) -> WindowOut {
 
 #[tool_router]
 impl VaultraMcp {
-    /// A server over `store`, acting for the businesses `scope` allows, scoring with
-    /// `policy`; `clock` sets "yesterday" for default windows.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: Policy, scope: Scope) -> Self {
+    /// A server over the application `app`, acting for the businesses `scope` allows.
+    pub fn new(app: Vaultra, scope: Scope) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                store,
-                clock,
-                policy,
-                scope,
-            }),
+            inner: Arc::new(Inner { app, scope }),
             tool_router: Self::tool_router(),
             prompt_router: Self::prompt_router(),
         }
@@ -148,13 +137,13 @@ impl VaultraMcp {
         Parameters(args): Parameters<BusinessArgs>,
     ) -> Result<Json<BusinessContext>, String> {
         let business = self.inner.business(args.business_id.as_ref()).await?;
-        let accounts = self
+        let context = self
             .inner
-            .store
-            .accounts_of(business.id)
+            .app
+            .business_context(&ACTOR, business.id)
             .await
             .map_err(core_error)?;
-        let freshness = self.inner.freshness(&business).await?;
+        let business = context.business;
         let revenue_estimate = business.revenue_estimate.map(|minor| {
             let exponent = business.currency.map_or(2, |c| c.exponent());
             rust_decimal_string(minor, exponent)
@@ -166,7 +155,8 @@ impl VaultraMcp {
             revenue_estimate,
             currency: business.currency.map(|c| c.to_string()),
             created_at: business.created_at.to_rfc3339(),
-            connected_sources: accounts
+            connected_sources: context
+                .accounts
                 .into_iter()
                 .map(|a| Source {
                     provider: a.provider.as_str().to_owned(),
@@ -176,7 +166,7 @@ impl VaultraMcp {
                     last_error: a.last_error,
                 })
                 .collect(),
-            freshness,
+            freshness: freshness_out(context.freshness),
         }))
     }
 
@@ -193,20 +183,19 @@ impl VaultraMcp {
         Parameters(args): Parameters<WindowArgs>,
     ) -> Result<Json<MetricSummary>, String> {
         let business = self.inner.business(args.business_id.as_ref()).await?;
-        let window = self
+        let assessment = window_assessment(args.window_days.as_ref(), args.as_of.as_ref())?;
+        let (report, freshness) = self
             .inner
-            .window(args.window_days.as_ref(), args.as_of.as_ref())?;
-        let (report, freshness) = tokio::join!(
-            self.inner.report(&business, window),
-            self.inner.freshness(&business)
-        );
-        let report = report?;
+            .app
+            .report_with_freshness(&ACTOR, business.id, &assessment)
+            .await
+            .map_err(core_error)?;
         Ok(Json(MetricSummary {
             business_id: business.id.to_string(),
             window: window_out(&report.window),
             currency: report.currency.to_string(),
             metrics: mirror(&report.to_json()["metrics"])?,
-            freshness: freshness?,
+            freshness: freshness_out(freshness),
         }))
     }
 
@@ -223,34 +212,16 @@ impl VaultraMcp {
         Parameters(args): Parameters<WindowArgs>,
     ) -> Result<Json<ReadinessBreakdown>, String> {
         let business = self.inner.business(args.business_id.as_ref()).await?;
-        let window = self
+        let assessment = window_assessment(args.window_days.as_ref(), args.as_of.as_ref())?;
+        let breakdown = self
             .inner
-            .window(args.window_days.as_ref(), args.as_of.as_ref())?;
-        // Independent reads: run them at once (the store's pool serves them in parallel).
-        let history = async {
-            self.inner
-                .store
-                .score_history(business.id, 30)
-                .await
-                .map_err(core_error)
-        };
-        let (report, history, freshness) = tokio::join!(
-            self.inner.report(&business, window),
-            history,
-            self.inner.freshness(&business)
-        );
-        let (report, history, freshness) = (report?, history?, freshness?);
-        let readiness: ReadinessOut = mirror(&report.readiness)?;
-        let by_effect = |effect: &str| {
-            readiness
-                .factors
-                .iter()
-                .filter(|f| f.effect == effect)
-                .map(|f| f.explanation.clone())
-                .collect::<Vec<_>>()
-        };
-        let (helps, hurts) = (by_effect("helps"), by_effect("hurts"));
-        let history = history
+            .app
+            .readiness_breakdown(&ACTOR, business.id, &assessment)
+            .await
+            .map_err(core_error)?;
+        let report = breakdown.report;
+        let history = breakdown
+            .history
             .into_iter()
             .map(|s| HistoryPoint {
                 computed_at: s.computed_at.to_rfc3339(),
@@ -262,11 +233,11 @@ impl VaultraMcp {
             business_id: business.id.to_string(),
             window: window_out(&report.window),
             currency: report.currency.to_string(),
-            readiness,
-            helps,
-            hurts,
+            readiness: mirror(&report.readiness)?,
+            helps: breakdown.helps,
+            hurts: breakdown.hurts,
             history,
-            freshness,
+            freshness: freshness_out(breakdown.freshness),
         }))
     }
 
@@ -284,56 +255,27 @@ impl VaultraMcp {
     ) -> Result<Json<TopRecommendations>, String> {
         let business = self.inner.business(args.business_id.as_ref()).await?;
         let limit = match &args.limit {
-            None | Some(Value::Null) => 5,
-            Some(v) => match v.as_u64() {
-                Some(n @ 1..=20) => n as usize,
-                _ => return Err(format!("limit must be an integer from 1 to 20, not {v}")),
-            },
+            None | Some(Value::Null) => DEFAULT_TOP_RECOMMENDATIONS,
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| format!("limit must be an integer from 1 to 20, not {v}"))?,
         };
-        let window = self.inner.window(None, None)?;
-        let (report, stored) = tokio::join!(
-            self.inner.report(&business, window),
-            self.inner
-                .store
-                .list_recommendations(business.id, None, None)
-        );
-        let (report, stored) = (report?, stored.map_err(core_error)?);
-        let now = self.inner.clock.now();
-        // The live record of each code, and when each code was last dismissed.
-        let mut live: HashMap<String, (String, Uuid)> = HashMap::new();
-        let mut dismissed: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
-        for r in stored {
-            if r.status == RecommendationStatus::Dismissed {
-                let at = r.status_changed_at.unwrap_or(r.updated_at);
-                let latest = dismissed.entry(r.code).or_insert(at);
-                *latest = (*latest).max(at);
-            } else {
-                live.insert(r.code.clone(), (r.status.as_str().to_owned(), r.id));
-            }
-        }
-        let mut out = Vec::new();
-        for rec in &report.recommendations {
-            let suppressed = dismissed
-                .get(&rec.code)
-                .is_some_and(|at| is_suppressed(*at, now));
-            if !live.contains_key(&rec.code) && suppressed {
-                continue;
-            }
-            let mut item: RecommendationOut = mirror(rec)?;
-            if let Some((status, id)) = live.get(&rec.code) {
-                item.status = Some(status.clone());
-                item.id = Some(id.to_string());
-            }
-            out.push(item);
-            if out.len() == limit {
-                break;
-            }
-        }
+        let top = self
+            .inner
+            .app
+            .top_recommendations(&ACTOR, business.id, limit)
+            .await
+            .map_err(core_error)?;
         Ok(Json(TopRecommendations {
             business_id: business.id.to_string(),
-            window: window_out(&report.window),
-            score: report.readiness.score,
-            recommendations: out,
+            window: window_out(&top.window),
+            score: top.score,
+            recommendations: top
+                .recommendations
+                .iter()
+                .map(mirror)
+                .collect::<Result<_, _>>()?,
         }))
     }
 
@@ -365,15 +307,17 @@ impl VaultraMcp {
                 ));
             }
         };
-        let window = self
+        let assessment = window_assessment(args.window_days.as_ref(), args.as_of.as_ref())?;
+        let view = self
             .inner
-            .window(args.window_days.as_ref(), args.as_of.as_ref())?;
-        let report = self.inner.report(&business, window).await?;
-        let base = Indicators::from(&report.metrics);
-        let sim = simulate(&self.inner.policy, &base, &changes).map_err(core_error)?;
+            .app
+            .simulate(&ACTOR, business.id, &assessment, &changes)
+            .await
+            .map_err(core_error)?;
+        let sim = view.simulation;
         Ok(Json(SimulationOut {
             business_id: business.id.to_string(),
-            window: window_out(&report.window),
+            window: window_out(&view.window),
             baseline: mirror(&sim.baseline)?,
             simulated: mirror(&sim.simulated)?,
             score_change: sim.score_change,
@@ -513,15 +457,12 @@ impl ServerHandler for VaultraMcp {
             .business(Some(&id))
             .await
             .map_err(|e| ErrorData::resource_not_found(e, None))?;
-        let window = self
-            .inner
-            .window(None, None)
-            .map_err(|e| ErrorData::internal_error(e, None))?;
         let report = self
             .inner
-            .report(&business, window)
+            .app
+            .report(&ACTOR, business.id, &Assessment::new(WindowSpec::DEFAULT))
             .await
-            .map_err(|e| ErrorData::internal_error(e, None))?;
+            .map_err(|e| ErrorData::internal_error(core_error(e), None))?;
         let text = format!("{}\n\n{}", business.name, report.to_text());
         Ok(ReadResourceResult::new(vec![ResourceContents::text(text, uri)]).into())
     }
@@ -550,7 +491,7 @@ pub struct McpServeError(String);
 impl Inner {
     /// The businesses in scope, oldest first.
     async fn businesses(&self) -> Result<Vec<Business>, String> {
-        let all = self.store.list_businesses().await.map_err(core_error)?;
+        let all = self.app.list_businesses(&ACTOR).await.map_err(core_error)?;
         Ok(match &self.scope {
             Scope::All => all,
             Scope::Only(ids) => all.into_iter().filter(|b| ids.contains(&b.id)).collect(),
@@ -583,80 +524,49 @@ impl Inner {
         {
             return Err(unknown());
         }
-        match self.store.get_business(id).await {
+        match self.app.business(&ACTOR, id).await {
             Ok(b) => Ok(b),
             Err(vaultra_core::Error::NotFound { .. }) => Err(unknown()),
             Err(e) => Err(core_error(e)),
         }
     }
+}
 
-    /// The window the arguments describe (default: 30 days ending yesterday).
-    fn window(&self, days: Option<&Value>, as_of: Option<&Value>) -> Result<Window, String> {
-        let days = match days {
-            None | Some(Value::Null) => 30,
-            Some(v) => match v.as_i64() {
-                Some(d @ 2..=MAX_WINDOW_DAYS) => d,
-                _ => {
-                    return Err(format!(
-                        "window_days must be an integer from 2 to {MAX_WINDOW_DAYS}, not {v}"
-                    ));
-                }
-            },
-        };
-        let as_of = match as_of {
-            None | Some(Value::Null) => {
-                let today = self.clock.now().date_naive();
-                today.pred_opt().unwrap_or(today)
-            }
-            Some(Value::String(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("as_of {s:?} is not a date (YYYY-MM-DD)"))?,
-            Some(other) => {
-                return Err(format!(
-                    "as_of must be a date string (YYYY-MM-DD), not {other}"
-                ));
-            }
-        };
-        let days = u16::try_from(days).map_err(|_| "window_days is out of range".to_owned())?;
-        Window::new(as_of, days).map_err(core_error)
-    }
+/// The assessment the window arguments describe (types checked here; defaults and
+/// bounds are the façade's).
+fn window_assessment(days: Option<&Value>, as_of: Option<&Value>) -> Result<Assessment, String> {
+    let days = match days {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| format!("window_days must be an integer from 2 to 366, not {v}"))?,
+        ),
+    };
+    let as_of = match as_of {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(other) => {
+            return Err(format!(
+                "as_of must be a date string (YYYY-MM-DD), not {other}"
+            ));
+        }
+    };
+    let spec = WindowSpec::DEFAULT
+        .with_days(days)
+        .and_then(|w| w.with_as_of_str(as_of))
+        .map_err(core_error)?;
+    Ok(Assessment::new(spec))
+}
 
-    /// The report of `business` over `window`, as `vaultra report` computes it.
-    async fn report(&self, business: &Business, window: Window) -> Result<Report, String> {
-        let data = self
-            .store
-            .payment_data(business.id, window)
-            .await
-            .map_err(core_error)?;
-        let metrics = metrics::compute(&data, window, CurrencyChoice::Auto);
-        Ok(Report::from_metrics(metrics, &self.policy))
-    }
-
-    async fn freshness(&self, business: &Business) -> Result<Freshness, String> {
-        let (accounts, coverage, snapshot) = tokio::join!(
-            self.store.accounts_of(business.id),
-            self.store.coverage(business.id),
-            self.store.latest_snapshot(business.id)
-        );
-        let accounts = accounts.map_err(core_error)?;
-        let coverage = coverage.map_err(core_error)?;
-        let snapshot = snapshot.map_err(core_error)?;
-        let today = self.clock.now().date_naive();
-        let history_days = coverage.first_charge_at.map_or(0, |first| {
-            let days = (today - first.date_naive()).num_days();
-            u32::try_from(days.max(0)).unwrap_or(u32::MAX)
-        });
-        Ok(Freshness {
-            data_synced_at: accounts
-                .iter()
-                .filter_map(|a| a.last_synced_at)
-                .max()
-                .map(|t| t.to_rfc3339()),
-            charges_stored: coverage.charges,
-            first_charge_date: coverage.first_charge_at.map(|t| t.date_naive().to_string()),
-            last_charge_date: coverage.last_charge_at.map(|t| t.date_naive().to_string()),
-            history_days,
-            metrics_computed_at: snapshot.map(|s| s.computed_at.to_rfc3339()),
-        })
+/// The freshness in the tool's output format.
+fn freshness_out(f: vaultra_core::app::Freshness) -> Freshness {
+    Freshness {
+        data_synced_at: f.data_synced_at.map(|t| t.to_rfc3339()),
+        charges_stored: f.charges_stored,
+        first_charge_date: f.first_charge_date.map(|d| d.to_string()),
+        last_charge_date: f.last_charge_date.map(|d| d.to_string()),
+        history_days: f.history_days,
+        metrics_computed_at: f.metrics_computed_at.map(|t| t.to_rfc3339()),
     }
 }
 

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use vaultra_adapters::files::read_batch;
 use vaultra_adapters::sqlite::SqliteStore;
+use vaultra_core::app::Vaultra;
 use vaultra_core::domain::{NewBusiness, NewUser};
 use vaultra_core::metrics::{self, CurrencyChoice, Window};
 use vaultra_core::ports::{FixedClock, Store};
@@ -81,12 +82,12 @@ async fn fixture() -> Fixture {
         .create_business(owner.id, NewBusiness::named("Not Yours"))
         .await
         .unwrap();
-    let server = VaultraMcp::new(
-        store.clone(),
-        clock(),
-        Policy::spec_v1(),
-        Scope::Only(vec![business.id, other.id]),
-    );
+    let app = Vaultra::builder(store.clone())
+        .clock(clock())
+        .policy(Arc::new(Policy::spec_v1()))
+        .build()
+        .unwrap();
+    let server = VaultraMcp::new(app, Scope::Only(vec![business.id, other.id]));
     let (server_io, client_io) = tokio::io::duplex(1 << 16);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {

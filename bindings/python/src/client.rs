@@ -8,39 +8,17 @@
 //! the GIL released. Results cross into Python as the services' own JSON (the same
 //! serialization the HTTP API and `vaultra` use), which the Python package types.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use pyo3::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 use vaultra_adapters::local::SystemClock;
-use vaultra_adapters::postgres::PostgresStore;
-use vaultra_adapters::sqlite::SqliteStore;
-use vaultra_core::metrics::{self, CurrencyChoice, Window};
-use vaultra_core::ports::{Clock, Store};
+use vaultra_core::app::{Actor, Assessment, Vaultra, WindowSpec};
 use vaultra_core::recommend::{Priority, RecommendationStatus};
-use vaultra_core::report::Report;
-use vaultra_core::scoring::Policy;
-use vaultra_core::services::Actor;
-use vaultra_core::services::metrics::MetricsService;
-use vaultra_core::services::recommendations::RecommendationsService;
 
 use crate::errors::{CoreError, invalid, to_py_err};
 use crate::report::{PyPolicy, PyReport};
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
 
 fn json<T: Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value)
@@ -56,10 +34,7 @@ fn json<T: Serialize>(value: &T) -> PyResult<String> {
 #[pyclass(module = "vaultra._vaultra", name = "Client", frozen)]
 pub struct PyClient {
     runtime: tokio::runtime::Runtime,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    metrics: MetricsService,
-    recommendations: RecommendationsService,
+    app: Vaultra,
     url: String,
 }
 
@@ -100,40 +75,23 @@ impl PyClient {
                     "starting the async runtime: {e}"
                 )))
             })?;
-        let url = database_url.to_owned();
-        let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
-            Arc::new(
-                py.detach(|| runtime.block_on(SqliteStore::connect(&url)))
-                    .map_err(|e| to_py_err(py, e))?,
-            )
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Arc::new(
-                py.detach(|| runtime.block_on(PostgresStore::connect(&url)))
-                    .map_err(|e| to_py_err(py, e))?,
-            )
-        } else {
-            return Err(invalid(
-                py,
-                None,
-                "database_url",
-                format!("`{}` must start with sqlite: or postgres://", redact(&url)),
-            ));
-        };
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let policy = Arc::new(Policy::builtin(vaultra_core::scoring::SPEC_V1).map_err(CoreError)?);
+        let store = py
+            .detach(|| runtime.block_on(vaultra_adapters::open_store(database_url)))
+            .map_err(|e| to_py_err(py, e))?;
+        let app = Vaultra::builder(store)
+            .clock(Arc::new(SystemClock))
+            .build()
+            .map_err(CoreError)?;
         Ok(Self {
-            metrics: MetricsService::new(store.clone(), clock.clone(), policy.clone()),
-            recommendations: RecommendationsService::new(store.clone(), clock.clone(), policy),
             runtime,
-            store,
-            clock,
-            url: redact(&url),
+            app,
+            url: vaultra_adapters::redact(database_url),
         })
     }
 
     /// Every business in the store, as JSON text (a list).
     fn businesses(&self, py: Python<'_>) -> PyResult<String> {
-        let list = self.run(py, self.store.list_businesses())?;
+        let list = self.run(py, self.app.list_businesses(&Actor::System))?;
         json(&list)
     }
 
@@ -141,8 +99,11 @@ impl PyClient {
     fn latest_metrics(&self, py: Python<'_>, business_id: &str) -> PyResult<String> {
         let id = self::business_id(py, business_id)?;
         let view = self.run(py, async {
-            self.store.get_business(id).await?;
-            self.metrics.get_latest_metrics(&Actor::System, id).await
+            self.app.business(&Actor::System, id).await?;
+            self.app
+                .metrics()
+                .get_latest_metrics(&Actor::System, id)
+                .await
         })?;
         json(&view)
     }
@@ -154,8 +115,9 @@ impl PyClient {
         let limit = u32::try_from(limit)
             .map_err(|_| invalid(py, None, "limit", format!("{limit} is outside 1..=1000")))?;
         let history = self.run(py, async {
-            self.store.get_business(id).await?;
-            self.metrics
+            self.app.business(&Actor::System, id).await?;
+            self.app
+                .metrics()
                 .get_readiness_history(&Actor::System, id, limit)
                 .await
         })?;
@@ -198,8 +160,9 @@ impl PyClient {
             })
             .transpose()?;
         let recs = self.run(py, async {
-            self.store.get_business(id).await?;
-            self.recommendations
+            self.app.business(&Actor::System, id).await?;
+            self.app
+                .recommendations()
                 .get_recommendations(&Actor::System, id, status, priority)
                 .await
         })?;
@@ -219,49 +182,58 @@ impl PyClient {
         policy: &PyPolicy,
     ) -> PyResult<PyReport> {
         let id = self::business_id(py, business_id)?;
-        let days = u16::try_from(window_days).map_err(|_| {
-            invalid(
-                py,
-                None,
-                "window_days",
-                format!("{window_days} is outside 2..=366"),
-            )
-        })?;
-        let window = match as_of {
-            Some(day) => {
-                let day = NaiveDate::from_str(day).map_err(|e| {
-                    invalid(
-                        py,
-                        None,
-                        "as_of",
-                        format!("`{day}` is not a date (YYYY-MM-DD): {e}"),
-                    )
-                })?;
-                Window::new(day, days)
-            }
-            None => Window::ending_yesterday(self.clock.now(), days),
-        }
-        .map_err(CoreError)?;
-        let currency = currency
-            .map(vaultra_core::domain::Currency::parse)
-            .transpose()
-            .map_err(CoreError)?;
-        let store = &self.store;
-        let data = self.run(py, async move {
-            store.get_business(id).await?;
-            store.payment_data(id, window).await
-        })?;
-        let policy = policy.policy.clone();
-        let report = py.detach(|| {
-            Report::from_metrics(
-                metrics::compute(&data, window, CurrencyChoice::from(currency)),
-                &policy,
-            )
-        });
-        Ok(PyReport::new(report, policy))
+        let assessment = assessment(as_of, window_days, currency, policy)?;
+        let report = self.run(py, self.app.report(&Actor::System, id, &assessment))?;
+        Ok(PyReport::new(report, policy.policy.clone()))
+    }
+
+    /// The business's top recommendations (default 5, at most 20) as JSON text: the
+    /// current report's recommendations with the stored status of each, leaving out codes
+    /// dismissed in the last 30 days — what the MCP tool `get_top_recommendations` returns.
+    #[pyo3(signature = (business_id, limit = 5))]
+    fn top_recommendations(
+        &self,
+        py: Python<'_>,
+        business_id: &str,
+        limit: i64,
+    ) -> PyResult<String> {
+        let id = self::business_id(py, business_id)?;
+        let limit = usize::try_from(limit)
+            .map_err(|_| invalid(py, None, "limit", format!("{limit} is outside 1..=20")))?;
+        let top = self.run(py, self.app.top_recommendations(&Actor::System, id, limit))?;
+        json(&top)
+    }
+
+    /// The freshness of a business's data and its connected accounts, as JSON text —
+    /// what the MCP tool `get_business_context` reads.
+    fn business_context(&self, py: Python<'_>, business_id: &str) -> PyResult<String> {
+        let id = self::business_id(py, business_id)?;
+        let context = self.run(py, self.app.business_context(&Actor::System, id))?;
+        json(&context)
     }
 
     fn __repr__(&self) -> String {
         format!("<Client {}>", self.url)
     }
+}
+
+/// The assessment a report call describes; the window's defaults and bounds are the
+/// façade's.
+pub(crate) fn assessment(
+    as_of: Option<&str>,
+    window_days: i64,
+    currency: Option<&str>,
+    policy: &PyPolicy,
+) -> Result<Assessment, CoreError> {
+    let window = WindowSpec::DEFAULT
+        .with_days(Some(window_days))
+        .and_then(|w| w.with_as_of_str(as_of))
+        .map_err(CoreError)?;
+    let currency = currency
+        .map(vaultra_core::domain::Currency::parse)
+        .transpose()
+        .map_err(CoreError)?;
+    Ok(Assessment::new(window)
+        .in_currency(currency)
+        .under(Arc::new(policy.policy.clone())))
 }

@@ -5,19 +5,21 @@
 
 use std::str::FromStr;
 
-use chrono::NaiveDate;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use vaultra_core::domain::{Currency, PaymentDataRef};
-use vaultra_core::metrics::{CurrencyChoice, Trend, Window, compute_view};
-use vaultra_core::report::{Options, Report, assess as core_assess};
+use vaultra_adapters::local::SystemClock;
+use vaultra_core::app;
+use vaultra_core::domain::PaymentDataRef;
+use vaultra_core::metrics::Trend;
+use vaultra_core::report::Report;
 use vaultra_core::scoring::{
     ChangeValue, Changes, Indicators, MetricKey, Policy, apply, next_tier_plan, simulate,
 };
 
+use crate::client::assessment;
 use crate::data::{ChargeFrame, PyPaymentData};
 use crate::errors::{CoreError, invalid, to_py_err};
 use crate::objects::type_name;
@@ -142,39 +144,6 @@ impl PyReport {
     }
 }
 
-fn options(
-    py: Python<'_>,
-    as_of: &str,
-    window_days: i64,
-    currency: Option<&str>,
-) -> PyResult<Options> {
-    let as_of = NaiveDate::from_str(as_of).map_err(|e| {
-        invalid(
-            py,
-            None,
-            "as_of",
-            format!("`{as_of}` is not a date (YYYY-MM-DD): {e}"),
-        )
-    })?;
-    let window_days = u16::try_from(window_days).map_err(|_| {
-        invalid(
-            py,
-            None,
-            "window_days",
-            format!("{window_days} is outside 2..=366"),
-        )
-    })?;
-    let currency = currency
-        .map(Currency::parse)
-        .transpose()
-        .map_err(CoreError)?;
-    Ok(Options {
-        as_of,
-        window_days,
-        currency,
-    })
-}
-
 /// Runs the metric pass, the score and the recommendations (the GIL is released).
 ///
 /// ``as_of`` is the last day of the window (``YYYY-MM-DD``), ``window_days`` its length
@@ -185,20 +154,19 @@ fn options(
 pub fn assess(
     py: Python<'_>,
     data: PyRef<'_, PyPaymentData>,
-    as_of: &str,
+    as_of: Option<&str>,
     window_days: i64,
     currency: Option<&str>,
     policy: &PyPolicy,
 ) -> PyResult<PyReport> {
-    let options = options(py, as_of, window_days, currency)?;
+    let assessment = assessment(as_of, window_days, currency, policy)?;
     let payments = data.loader.data();
-    let policy = &policy.policy;
     let report = py
-        .detach(|| core_assess(payments, &options, policy))
+        .detach(|| app::assess(payments.view(), &assessment, &policy.policy, &SystemClock))
         .map_err(CoreError)?;
     Ok(PyReport {
         report,
-        policy: policy.clone(),
+        policy: policy.policy.clone(),
     })
 }
 
@@ -221,13 +189,13 @@ pub fn assess_charge_columns<'py>(
     object: Option<&Bound<'py, PyAny>>,
     describe: Option<&Bound<'py, PyAny>>,
     id: Option<&Bound<'py, PyAny>>,
-    as_of: &str,
+    as_of: Option<&str>,
     window_days: i64,
     currency: Option<&str>,
     policy: &PyPolicy,
 ) -> PyResult<PyReport> {
-    let options = options(py, as_of, window_days, currency)?;
-    let window = Window::new(options.as_of, options.window_days).map_err(CoreError)?;
+    let assessment = assessment(as_of, window_days, currency, policy)?;
+    let window = assessment.window.resolve(&SystemClock).map_err(CoreError)?;
     let payments = data.loader.data();
     if !payments.charges.is_empty() {
         return Err(CoreError(vaultra_core::Error::Internal(
@@ -247,7 +215,6 @@ pub fn assess_charge_columns<'py>(
         id,
     };
     let policy = &policy.policy;
-    let choice = CurrencyChoice::from(options.currency);
     let report = frame.with_view(py, |charges| {
         let view = PaymentDataRef {
             charges,
@@ -255,7 +222,7 @@ pub fn assess_charge_columns<'py>(
             disputes: &payments.disputes,
             paid_at: &payments.paid_at,
         };
-        Report::from_metrics(compute_view(view, window, choice), policy)
+        app::assess_in(view, window, &assessment, policy)
     })?;
     Ok(PyReport {
         report,
@@ -275,13 +242,13 @@ pub fn assess_charge_arrow<'py>(
     data: PyRef<'_, PyPaymentData>,
     table: &Bound<'py, PyAny>,
     dedupe: bool,
-    as_of: &str,
+    as_of: Option<&str>,
     window_days: i64,
     currency: Option<&str>,
     policy: &PyPolicy,
 ) -> PyResult<PyReport> {
-    let options = options(py, as_of, window_days, currency)?;
-    let window = Window::new(options.as_of, options.window_days).map_err(CoreError)?;
+    let assessment = assessment(as_of, window_days, currency, policy)?;
+    let window = assessment.window.resolve(&SystemClock).map_err(CoreError)?;
     let payments = data.loader.data();
     if !payments.charges.is_empty() {
         return Err(CoreError(vaultra_core::Error::Internal(
@@ -290,7 +257,6 @@ pub fn assess_charge_arrow<'py>(
         .into());
     }
     let policy = &policy.policy;
-    let choice = CurrencyChoice::from(options.currency);
     let report = crate::arrow::with_view(py, table, "charges", dedupe, |charges| {
         let view = PaymentDataRef {
             charges,
@@ -298,7 +264,7 @@ pub fn assess_charge_arrow<'py>(
             disputes: &payments.disputes,
             paid_at: &payments.paid_at,
         };
-        Report::from_metrics(compute_view(view, window, choice), policy)
+        app::assess_in(view, window, &assessment, policy)
     })?;
     Ok(PyReport {
         report,

@@ -36,7 +36,9 @@ mod window;
 
 use std::sync::Arc;
 
+use chrono::DurationRound;
 use futures_util::future::{try_join, try_join3};
+use serde::Serialize;
 use uuid::Uuid;
 
 pub use crate::services::metrics::history_days;
@@ -51,13 +53,14 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::metrics::{self, Window};
+use crate::ports::jobs::Digest;
 use crate::ports::storage::{IngestBatch, IngestStats, MetricSnapshot, Store};
-use crate::ports::{Clock, PaymentSource, Sleeper};
+use crate::ports::{Clock, JobKind, JobTask, PaymentSource, Sleeper, Takeover};
 use crate::report::Report;
 use crate::scoring::{Changes, Effect, Indicators, Policy, SPEC_V1, simulate};
 use crate::services::access::{Need, authorize, business_not_found};
-use crate::services::jobs::JobRunner;
-use crate::services::metrics::MetricsService;
+use crate::services::jobs::{JobRunner, TaskOutcome, TaskReport};
+use crate::services::metrics::{MetricsService, MetricsView};
 use crate::services::recommendations::RecommendationsService;
 use crate::services::stripe_sync::{StripeSync, SyncObserver, SyncReport};
 use crate::services::stripe_webhook::{StripeWebhooks, WebhookOutcome};
@@ -71,6 +74,32 @@ pub const MAX_TOP_RECOMMENDATIONS: usize = 20;
 pub const DEFAULT_TOP_RECOMMENDATIONS: usize = 5;
 /// How many stored scores a breakdown carries.
 pub const BREAKDOWN_HISTORY: u32 = 30;
+
+/// One job's run in this process: its root slot and every task it ran or skipped.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRun {
+    /// The job.
+    pub job: JobKind,
+    /// Its slot.
+    pub slot: chrono::DateTime<chrono::Utc>,
+    /// Every task it ran or skipped, the root first.
+    pub tasks: Vec<TaskReport>,
+}
+
+impl JobRun {
+    /// Counts of done, skipped and failed tasks.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for t in &self.tasks {
+            match t.outcome {
+                TaskOutcome::Done { .. } => c.0 += 1,
+                TaskOutcome::Skipped { .. } => c.1 += 1,
+                TaskOutcome::Failed { .. } => c.2 += 1,
+            }
+        }
+        c
+    }
+}
 
 /// Vaultra's use cases over a set of ports. Cheap to clone (everything is shared).
 #[derive(Debug, Clone)]
@@ -275,15 +304,18 @@ impl Vaultra {
         }
     }
 
-    /// The user with `email`, created (name: the address's local part) if there is none —
-    /// for local and administrative use (the command line, demos), never for sign-up,
-    /// which needs a password. Safe against a concurrent creation of the same user.
-    pub async fn user_by_email_or_create(&self, email: &str) -> Result<User> {
+    /// The user with `email`, created if there is none (named `name`, or by the address's
+    /// local part) — for local and administrative use (the command line, demos), never
+    /// for sign-up, which needs a password. Safe against a concurrent creation of the same
+    /// user.
+    pub async fn user_by_email_or_create(&self, email: &str, name: Option<&str>) -> Result<User> {
         let email = normalize_email(email)?;
         if let Some(user) = self.store.find_user_by_email(&email).await? {
             return Ok(user);
         }
-        let name = email.split('@').next().unwrap_or(&email).to_owned();
+        let name = name
+            .map(str::to_owned)
+            .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
         let created = self
             .store
             .create_user(NewUser {
@@ -308,15 +340,19 @@ impl Vaultra {
         }
     }
 
-    /// Creates a business owned by the user with `owner_email` (created if needed); the
-    /// local, administrative path of `vaultra business create`.
+    /// Creates a business owned by the user with `owner_email` (created if needed, see
+    /// [`Self::user_by_email_or_create`]); the local, administrative path of `vaultra
+    /// business create`.
     pub async fn create_business_for_email(
         &self,
         owner_email: &str,
+        owner_name: Option<&str>,
         new: NewBusiness,
     ) -> Result<Business> {
         let new = new.validated()?;
-        let owner = self.user_by_email_or_create(owner_email).await?;
+        let owner = self
+            .user_by_email_or_create(owner_email, owner_name)
+            .await?;
         self.users.create_business(owner.id, new).await
     }
 
@@ -498,6 +534,31 @@ impl Vaultra {
         })
     }
 
+    /// The report of the latest stored metric snapshot (what the jobs computed last),
+    /// scored under the façade's policy, with the snapshot; `None` before the first.
+    pub async fn latest_report(
+        &self,
+        actor: &Actor,
+        business: Uuid,
+    ) -> Result<Option<(Report, MetricsView)>> {
+        self.business(actor, business).await?;
+        Ok(self
+            .metrics
+            .get_latest_metrics(actor, business)
+            .await?
+            .map(|view| {
+                (
+                    Report::from_metrics(view.metrics.clone(), &self.policy),
+                    view,
+                )
+            }))
+    }
+
+    /// The user's latest notification digest, if any was written.
+    pub async fn latest_digest(&self, user: Uuid) -> Result<Option<Digest>> {
+        Ok(self.store.digests(Some(user), 1).await?.into_iter().next())
+    }
+
     // ---- payment sources and jobs ----
 
     fn source(&self) -> Result<&Arc<dyn PaymentSource>> {
@@ -569,7 +630,15 @@ impl Vaultra {
         );
         let mut reports = Vec::with_capacity(accounts.len());
         for account in accounts {
-            let report = service.sync(&account, full, observer).await?;
+            let report = service.sync(&account, full, observer).await.map_err(|e| {
+                Error::Unavailable {
+                    message: format!(
+                        "sync of Stripe account {} failed (recorded in the dead-letter table): {e}",
+                        account.external_id
+                    ),
+                    retryable: e.is_retryable(),
+                }
+            })?;
             reports.push((account, report));
         }
         Ok(reports)
@@ -589,6 +658,54 @@ impl Vaultra {
         )
         .handle_webhook(payload, signature)
         .await
+    }
+
+    /// Runs `jobs` in this process, in order, through the ledger: each for the period
+    /// that contains now (so a slot already run is not run again), or with `fresh` as a
+    /// one-off slot at this second. A task marked running elsewhere is taken over only
+    /// after `takeover_after` of silence.
+    pub async fn run_jobs_now(
+        &self,
+        jobs: &[JobKind],
+        fresh: bool,
+        takeover_after: chrono::Duration,
+    ) -> Result<Vec<JobRun>> {
+        let runner = self.job_runner()?;
+        let now = self.clock.now();
+        let mut out = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let root = if fresh {
+                let at = now
+                    .duration_trunc(chrono::Duration::seconds(1))
+                    .unwrap_or(now);
+                JobTask {
+                    job: *job,
+                    subject: None,
+                    slot: at,
+                }
+            } else {
+                // The period that contains now, for every job: readiness then shares the
+                // hour of the metrics it chains from. (Schedules enqueue the slot of
+                // their last tick instead: see `JobKind::current_slot`.)
+                JobTask::fan_out(*job, now)
+            };
+            out.push(self.run_job(&runner, root, takeover_after).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs one root task (a fan-out or one subject's task) and what it chains into.
+    pub async fn run_job(
+        &self,
+        runner: &JobRunner,
+        root: JobTask,
+        takeover_after: chrono::Duration,
+    ) -> Result<JobRun> {
+        let (job, slot) = (root.job, root.slot);
+        let tasks = runner
+            .run_all(root, Takeover::After(takeover_after))
+            .await?;
+        Ok(JobRun { job, slot, tasks })
     }
 
     /// The runner of the scheduled jobs over this façade's ports (with its payment

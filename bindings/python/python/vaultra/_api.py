@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Union
@@ -91,10 +91,10 @@ def load_policy(policy: PolicyLike = SPEC_V1) -> Policy:
     )
 
 
-def _as_of(value: DateLike | None) -> str:
+def _as_of(value: DateLike | None) -> str | None:
     if value is None:
-        # The last complete UTC day, as the `vaultra` command does.
-        return (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+        # The core picks the default (the last complete UTC day), as for every host.
+        return None
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc)

@@ -115,6 +115,24 @@ class Client:
         result: list[dict[str, Any]] = _typed(json.loads(raw))
         return result
 
+    def top_recommendations(self, business_id: BusinessId, limit: int = 5) -> dict[str, Any]:
+        """What the owner should do first (``limit`` 1..20): the current report's
+        recommendations in priority order, each with its stored ``status`` and ``id`` when
+        the jobs stored it, leaving out codes dismissed in the last 30 days — the same
+        answer as the MCP tool ``get_top_recommendations``. Keys: ``business_id``,
+        ``window``, ``score``, ``recommendations``."""
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"limit must be an int, not {type(limit).__name__}")
+        result: dict[str, Any] = _typed(json.loads(self._native.top_recommendations(_id(business_id), limit)))
+        return result
+
+    def business_context(self, business_id: BusinessId) -> dict[str, Any]:
+        """The business, its payment ``accounts`` and the ``freshness`` of its data
+        (``history_days`` counts the days from the first stored charge through yesterday,
+        inclusive — the same number every Vaultra host reports)."""
+        result: dict[str, Any] = _typed(json.loads(self._native.business_context(_id(business_id))))
+        return result
+
     def report(
         self,
         business_id: BusinessId,

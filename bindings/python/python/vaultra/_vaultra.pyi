@@ -138,7 +138,7 @@ class Indicators:
 
 def assess(
     data: PaymentData,
-    as_of: str,
+    as_of: str | None,
     window_days: int,
     currency: str | None,
     policy: Policy,
@@ -147,7 +147,7 @@ def assess_charge_arrow(
     data: PaymentData,
     table: object,
     dedupe: bool,
-    as_of: str,
+    as_of: str | None,
     window_days: int,
     currency: str | None,
     policy: Policy,
@@ -163,7 +163,7 @@ def assess_charge_columns(
     object: _StrColumn | None,
     describe: Callable[[int], str] | None,
     id: _StrColumn | None,
-    as_of: str,
+    as_of: str | None,
     window_days: int,
     currency: str | None,
     policy: Policy,
@@ -186,3 +186,5 @@ class Client:
         currency: str | None,
         policy: Policy,
     ) -> Report: ...
+    def top_recommendations(self, business_id: str, limit: int = 5) -> str: ...
+    def business_context(self, business_id: str) -> str: ...
