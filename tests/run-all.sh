@@ -20,6 +20,9 @@ else
 fi
 cargo test --workspace --locked --doc
 
+# The embedding example with a store runs and prints a report.
+cargo run --quiet --locked -p vaultra-examples --bin store-in-rust | grep -q "FUNDING READINESS REPORT"
+
 # Stripe: the official Python client against our fake server, and webhook signatures
 # made by the official package against our verifier.
 if [ -f tests/stripe-fake/python/run.sh ]; then

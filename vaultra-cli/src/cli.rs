@@ -45,6 +45,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Metrics, score and recommendations from the store (same JSON as `score`).
     Report(ReportArgs),
+    /// What to do first: the top recommendations of the last 30 days with their stored
+    /// status; codes dismissed in the last 30 days are left out.
+    Recommendations(RecommendationsArgs),
     /// Link and sync Stripe accounts (STRIPE_SECRET_KEY, STRIPE_API_BASE,
     /// STRIPE_CONNECT_BASE).
     #[command(subcommand)]
@@ -192,6 +195,20 @@ pub enum BusinessCommand {
     Create(BusinessCreateArgs),
     /// List every business in the store.
     List(BusinessListArgs),
+    /// A business with its payment accounts and how fresh and deep its data is.
+    Show(BusinessShowArgs),
+}
+
+/// Arguments of `vaultra business show`.
+#[derive(Debug, Args)]
+pub struct BusinessShowArgs {
+    /// The business id.
+    #[arg(long)]
+    pub business: String,
+    /// Output format: `json` is the application layer's business context (business,
+    /// accounts, freshness).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Arguments of `vaultra business create`.
@@ -214,6 +231,21 @@ pub struct BusinessCreateArgs {
 #[derive(Debug, Args)]
 pub struct BusinessListArgs {
     /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Arguments of `vaultra recommendations`.
+#[derive(Debug, Args)]
+pub struct RecommendationsArgs {
+    /// The business id.
+    #[arg(long)]
+    pub business: String,
+    /// How many (1 to 20).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=20))]
+    pub limit: u8,
+    /// Output format: `json` is the application layer's top recommendations (business,
+    /// window, score, recommendations with status and id where stored).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -23,6 +23,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Business(cmd) => crate::store::block_on(crate::store::business(&url, cmd)),
         Command::Import(args) => crate::store::block_on(crate::store::import(&url, args)),
         Command::Report(args) => crate::store::block_on(crate::store::report(&url, args)),
+        Command::Recommendations(args) => {
+            crate::store::block_on(crate::store::recommendations(&url, args))
+        }
         Command::Stripe(cmd) => crate::store::block_on(crate::stripe::run(&url, cmd)),
         Command::Jobs(crate::cli::JobsCommand::Run(args)) => {
             crate::store::block_on(crate::jobs::run_jobs(&url, args))

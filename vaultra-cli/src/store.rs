@@ -13,7 +13,7 @@ use vaultra_core::app::{Actor, Vaultra};
 use vaultra_core::domain::{Industry, NewBusiness};
 use vaultra_core::ports::PaymentSource;
 
-use crate::cli::{BusinessCommand, Format, ImportArgs, ReportArgs};
+use crate::cli::{BusinessCommand, Format, ImportArgs, RecommendationsArgs, ReportArgs};
 use crate::commands::{assessment, print_report, to_json, write_stdout};
 use crate::error::CliError;
 
@@ -90,6 +90,55 @@ pub async fn business(url: &str, cmd: BusinessCommand) -> Result<(), CliError> {
                 .await?;
             write_stdout(&format!("{}\n", business.id))
         }
+        BusinessCommand::Show(args) => {
+            let id = business_id(&args.business)?;
+            let context = open_app(url)
+                .await?
+                .business_context(&Actor::System, id)
+                .await?;
+            match args.format {
+                Format::Json => write_stdout(&to_json(&context)?),
+                Format::Text => {
+                    let b = &context.business;
+                    let f = &context.freshness;
+                    let day =
+                        |d: Option<chrono::NaiveDate>| d.map_or("-".to_owned(), |d| d.to_string());
+                    let mut out = format!(
+                        "{}  {}\nindustry {}  created {}\n",
+                        b.id,
+                        b.name,
+                        b.industry.map_or("-", |i| i.as_str()),
+                        b.created_at.format("%Y-%m-%d %H:%M")
+                    );
+                    out.push_str(&format!(
+                        "charges stored {}  first {}  last {}  history {} days through {}\n",
+                        f.charges_stored,
+                        day(f.first_charge_date),
+                        day(f.last_charge_date),
+                        f.history_days,
+                        f.history_through
+                    ));
+                    out.push_str(&format!(
+                        "last synced {}  metrics computed {}\n",
+                        f.data_synced_at.map_or("never".to_owned(), |t| t
+                            .format("%Y-%m-%d %H:%M UTC")
+                            .to_string()),
+                        f.metrics_computed_at.map_or("never".to_owned(), |t| t
+                            .format("%Y-%m-%d %H:%M UTC")
+                            .to_string()),
+                    ));
+                    for a in &context.accounts {
+                        out.push_str(&format!(
+                            "account {} {} ({})\n",
+                            a.provider.as_str(),
+                            a.external_id,
+                            a.status.as_str()
+                        ));
+                    }
+                    write_stdout(&out)
+                }
+            }
+        }
         BusinessCommand::List(args) => {
             let businesses = open_app(url).await?.list_businesses(&Actor::System).await?;
             match args.format {
@@ -142,4 +191,40 @@ pub async fn report(url: &str, args: ReportArgs) -> Result<(), CliError> {
     app.window(&assessment.window)?;
     let report = app.report(&Actor::System, business, &assessment).await?;
     print_report(&report, args.assess.format)
+}
+
+/// `vaultra recommendations`.
+pub async fn recommendations(url: &str, args: RecommendationsArgs) -> Result<(), CliError> {
+    let business = business_id(&args.business)?;
+    let top = open_app(url)
+        .await?
+        .top_recommendations(&Actor::System, business, usize::from(args.limit))
+        .await?;
+    match args.format {
+        Format::Json => write_stdout(&to_json(&top)?),
+        Format::Text => {
+            let mut out = format!(
+                "score {} over {} to {}\n",
+                top.score,
+                top.window.start_date(),
+                top.window.end_date()
+            );
+            if top.recommendations.is_empty() {
+                out.push_str("(nothing to recommend)\n");
+            }
+            for (n, item) in top.recommendations.iter().enumerate() {
+                let r = &item.recommendation;
+                let status = item.status.map_or("new", |s| s.as_str());
+                out.push_str(&format!(
+                    "{}. [{} +{} {status}] {}\n   {}\n",
+                    n + 1,
+                    r.priority.as_str(),
+                    r.score_impact,
+                    r.title,
+                    r.description
+                ));
+            }
+            write_stdout(&out)
+        }
+    }
 }
