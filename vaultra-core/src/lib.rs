@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod ports;
 pub mod recommend;
 pub mod report;
+pub mod retry;
 pub mod scoring;
 pub mod serde_util;
 pub mod services;

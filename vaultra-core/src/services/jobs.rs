@@ -49,6 +49,16 @@ pub struct RetryConfig {
     pub max_backoff: StdDuration,
 }
 
+impl RetryConfig {
+    /// The backoff this configuration describes.
+    pub fn backoff(&self) -> crate::retry::Backoff {
+        crate::retry::Backoff {
+            base: self.base_backoff,
+            max: self.max_backoff,
+        }
+    }
+}
+
 impl Default for RetryConfig {
     /// Three attempts, 2 s then 4 s apart (each ± jitter, at most 60 s).
     fn default() -> Self {
@@ -415,35 +425,32 @@ impl JobRunner {
 pub async fn retrying<T, F, Fut>(
     retry: &RetryConfig,
     sleeper: &dyn Sleeper,
-    mut op: F,
+    op: F,
 ) -> (Result<T>, u32)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match op().await {
-            Err(e) if e.is_retryable() && attempt < retry.max_attempts.max(1) => {
-                sleeper.sleep(backoff(retry, attempt)).await;
-            }
-            other => return (other, attempt),
-        }
-    }
+    crate::retry::retrying(
+        &retry.backoff(),
+        retry.max_attempts,
+        sleeper,
+        jitter_seed,
+        op,
+    )
+    .await
 }
 
-/// The wait after failed attempt `attempt`: exponential, capped, with jitter in its
-/// upper half so that many workers failing together do not retry together.
+/// The wait after failed attempt `attempt` ([`Backoff::delay`](crate::retry::Backoff::delay)
+/// with a random seed).
 pub fn backoff(retry: &RetryConfig, attempt: u32) -> StdDuration {
-    let exp = retry
-        .base_backoff
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
-        .min(retry.max_backoff);
-    // RandomState is seeded per process: enough randomness to spread retries.
-    let noise = (RandomState::new().hash_one(attempt) % 1_000) as u32;
-    let half = exp / 2;
-    half + half * noise / 1_000
+    retry.backoff().delay(attempt, jitter_seed(), None)
+}
+
+/// A seed that differs between processes and calls: jobs are not driven by a test clock,
+/// and many workers failing together must not retry together.
+fn jitter_seed() -> u64 {
+    RandomState::new().hash_one(0u8)
 }
 
 #[cfg(test)]

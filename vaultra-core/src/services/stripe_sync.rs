@@ -790,22 +790,13 @@ impl StripeSync {
     /// the maximum, with "equal jitter" (uniform in the upper half), and never less
     /// than `retry_after`.
     fn backoff(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self
-            .config
-            .base_backoff
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20))
-            .min(self.config.max_backoff);
+        let backoff = crate::retry::Backoff {
+            base: self.config.base_backoff,
+            max: self.config.max_backoff,
+        };
         // Jitter from the injected clock, so tests are deterministic.
-        let mut x = u64::from(self.clock.now().timestamp_subsec_nanos())
-            ^ (u64::from(retry).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-            ^ 0x2545_F491_4F6C_DD1D;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let half = exp / 2;
-        let fraction = (x % 1_000) as u32;
-        let jittered = half + half * fraction / 1_000;
-        jittered.max(retry_after.unwrap_or_default())
+        let seed = u64::from(self.clock.now().timestamp_subsec_nanos());
+        backoff.delay(retry, seed, retry_after)
     }
 }
 
