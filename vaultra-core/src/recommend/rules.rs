@@ -97,7 +97,7 @@ pub fn recommend(
             continue;
         }
         let impact = factor.best_points - factor.points;
-        let text = text_for(code, Some(factor), readiness, metrics);
+        let text = text_for(policy, code, Some(factor), readiness, metrics);
         out.push(Recommendation {
             code: code.clone(),
             priority: Priority::of(impact, policy),
@@ -111,7 +111,7 @@ pub fn recommend(
         && readiness.score < focus.below
     {
         let impact = focus.below - readiness.score;
-        let text = text_for(&focus.code, None, readiness, metrics);
+        let text = text_for(policy, &focus.code, None, readiness, metrics);
         out.push(Recommendation {
             code: focus.code.clone(),
             priority: Priority::of(impact, policy),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inputs::{Indicators, MetricKey, MetricValue};
 use super::policy::{Component, Op, Outcome, Policy, Rule};
+use super::regions::{Bound, Interval};
 use crate::metrics::{Exact, Trend};
 
 /// Whether a factor raises or lowers the score.
@@ -178,6 +179,41 @@ fn band_words(metric: MetricKey, op: Op, threshold: Decimal) -> String {
     format!("{} {}", op.words(), format_number(metric, threshold))
 }
 
+/// An interval of values in the words of [`Op::words`]: "below 0.2", "at least 1% and
+/// below 4%".
+fn interval_words(metric: MetricKey, interval: &Interval) -> String {
+    let end = |b: Bound, closed: Op, open: Op| {
+        band_words(metric, if b.closed { closed } else { open }, b.value)
+    };
+    match (interval.lower, interval.upper) {
+        (None, None) => "any value".to_owned(),
+        (None, Some(u)) => end(u, Op::Le, Op::Lt),
+        (Some(l), None) => end(l, Op::Ge, Op::Gt),
+        (Some(l), Some(u)) if l.value == u.value => {
+            format!("exactly {}", format_number(metric, l.value))
+        }
+        (Some(l), Some(u)) => format!("{} and {}", end(l, Op::Ge, Op::Gt), end(u, Op::Le, Op::Lt)),
+    }
+}
+
+/// "would add 5 points", or for a best that is no bonus, what it would spare.
+fn would(best: i32) -> String {
+    match best.signum() {
+        1 => format!("would add {best} point{}", plural(best)),
+        0 => "would cost nothing".to_owned(),
+        _ => format!("would cost only {} point{}", -best, plural(best)),
+    }
+}
+
+/// "an" before a vowel sound, else "a".
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn explain(
     c: &Component,
     value: &MetricValue,
@@ -209,16 +245,20 @@ fn explain(
                 }
                 (Trend::Declining, None) => "Revenue declined".to_owned(),
             };
-            let mut s = format!("{how}: a {trend} trend, which {}", points_phrase(points));
+            let mut s = format!(
+                "{how}: {} {trend} trend, which {}",
+                article(trend.as_str()),
+                points_phrase(points)
+            );
             if points < best
                 && let Some((name, _)) = table.iter().find(|(_, p)| **p == best)
             {
                 let name = if name == "increasing" {
                     "growth above 5% (an increasing trend)".to_owned()
                 } else {
-                    format!("a {name} trend")
+                    format!("{} {name} trend", article(name))
                 };
-                s.push_str(&format!("; {name} would add {best} points"));
+                s.push_str(&format!("; {name} {}", would(best)));
             }
             s.push('.');
             s
@@ -247,19 +287,23 @@ fn explain(
                         .iter()
                         .map(|b| band_words(c.metric, b.op, b.threshold))
                         .collect();
-                    s.push_str(&format!(
-                        ", neither {}, which {}",
-                        alternatives.join(" nor "),
-                        points_phrase(points)
-                    ));
+                    match alternatives.as_slice() {
+                        [] => {}
+                        [one] => s.push_str(&format!(", not {one}")),
+                        many => s.push_str(&format!(", neither {}", many.join(" nor "))),
+                    }
+                    s.push_str(&format!(", which {}", points_phrase(points)));
                 }
             }
-            if points < best
-                && let Some(b) = bands.iter().find(|b| b.points == best)
+            // The values nearest to this one that earn the most a value can earn: with
+            // first-match bands and `otherwise`, not always one band's own threshold.
+            if let Some(top) = c.rule.best_defined().filter(|top| *top > points)
+                && let Some(target) = c.rule.nearest_where(Some(x), |p| p == top)
             {
                 s.push_str(&format!(
-                    "; {} would add {best} points",
-                    band_words(c.metric, b.op, b.threshold)
+                    "; {} {}",
+                    interval_words(c.metric, &target),
+                    would(top)
                 ));
             }
             s.push('.');
