@@ -281,8 +281,10 @@ impl PaymentSource for StripeSource {
 
     async fn fetch_page(&self, account: &str, query: &PageQuery) -> Result<Page, SourceError> {
         // Stripe's ids are `acct_` + alphanumerics; refusing anything else here keeps a
-        // malformed id from ever reaching a header.
-        if account.parse::<stripe::AccountId>().is_err()
+        // malformed id from ever reaching a header. An empty one would send an empty
+        // `Stripe-Account`, which reads the platform's own data.
+        if account.is_empty()
+            || account.parse::<stripe::AccountId>().is_err()
             || !account
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_')

@@ -104,27 +104,30 @@ impl PaymentSource for SynthSource {
     }
 
     async fn fetch_page(&self, account: &str, query: &PageQuery) -> Result<Page, SourceError> {
-        let Some(items) = self
-            .accounts
-            .get(account)
-            .and_then(|streams| streams.get(&query.stream))
-        else {
-            // Stripe answers an account with no objects with an empty list.
+        let Some(streams) = self.accounts.get(account) else {
+            // As Stripe answers `Stripe-Account` naming an account that is not
+            // connected (403): an empty page would pass for an account without payments.
+            return Err(SourceError::new(
+                SourceErrorKind::Unauthorized,
+                format!("account '{account}' is not connected"),
+            ));
+        };
+        let Some(items) = streams.get(&query.stream) else {
             return Ok(Page::default());
         };
         let limit = usize::try_from(query.limit.clamp(1, 100)).unwrap_or(100);
         let in_range = |created: i64| query.created_gte.is_none_or(|lo| created >= lo);
-        let position = |id: &str, param: &str| {
-            items.iter().position(|(_, i, _)| i == id).ok_or_else(|| {
-                SourceError::new(
-                    SourceErrorKind::Invalid,
-                    format!("No such object: '{id}' ({param})"),
-                )
-            })
+        let position = |id: &str, param: &str, kind: SourceErrorKind| {
+            items
+                .iter()
+                .position(|(_, i, _)| i == id)
+                .ok_or_else(|| SourceError::new(kind, format!("No such object: '{id}' ({param})")))
         };
         if let Some(before) = &query.ending_before {
-            // The `limit` objects just newer than the cursor, still newest first.
-            let end = position(before, "ending_before")?;
+            // The `limit` objects just newer than the cursor, still newest first. An
+            // unknown cursor is one that expired, as the Stripe adapter reports it, so
+            // a sync starts over rather than failing for good.
+            let end = position(before, "ending_before", SourceErrorKind::CursorExpired)?;
             let newer: Vec<&Value> = items[..end]
                 .iter()
                 .filter(|(c, _, _)| in_range(*c))
@@ -137,7 +140,7 @@ impl PaymentSource for SynthSource {
             });
         }
         let start = match &query.starting_after {
-            Some(after) => position(after, "starting_after")? + 1,
+            Some(after) => position(after, "starting_after", SourceErrorKind::Invalid)? + 1,
             None => 0,
         };
         let mut objects: Vec<Value> = items[start..]
@@ -226,13 +229,13 @@ mod tests {
         assert_eq!(ids(&page), seen[7..10].to_vec());
         assert!(page.has_more);
 
-        // Unknown cursors are errors; unknown accounts are empty.
+        // Unknown cursors are errors; unknown accounts are refused.
         q.ending_before = Some("ch_nope".into());
         assert!(source.fetch_page("acct_demo", &q).await.is_err());
-        let empty = source
+        let refused = source
             .fetch_page("acct_other", &PageQuery::first(Stream::Events, 10))
             .await
-            .unwrap();
-        assert!(empty.objects.is_empty() && !empty.has_more);
+            .unwrap_err();
+        assert_eq!(refused.kind, SourceErrorKind::Unauthorized);
     }
 }

@@ -75,6 +75,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod knowledge;
 pub mod oauth;
+pub mod payment_source;
 pub mod payments;
 pub mod recommendations;
 pub mod refresh_tokens;
