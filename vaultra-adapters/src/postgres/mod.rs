@@ -74,6 +74,12 @@ type OwnerKey = Uuid;
 /// Finds the [`OWNER`] value of a business (no row: no such business).
 const OWNER_OF: &str = "SELECT id FROM businesses WHERE id = $1";
 
+/// Serializes writes to one business's recommendations (see `lock_recommendations` in
+/// `sql/store.rs`): a transaction-scoped advisory lock keyed by the business, in a key
+/// space of its own (the two-key form; `VREC` as the class).
+const REC_LOCK: Option<&str> =
+    Some("SELECT pg_advisory_xact_lock(1448232259, hashtext(CAST($1 AS TEXT)))");
+
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {

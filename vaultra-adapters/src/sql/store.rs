@@ -4,7 +4,7 @@
 //! JSON columns are written through a per-backend cast suffix (`J`, and `RAW` for the raw
 //! provider objects) and read back with `CAST(.. AS TEXT)`, and times go through the
 //! backend's `ts`/`from_ts` conversions. The invoking module provides `ts`, `from_ts`,
-//! `opt_ts`, `date`, `from_date`, `J`, `RAW` and the imports.
+//! `opt_ts`, `date`, `from_date`, `J`, `RAW`, `REC_LOCK` and the imports.
 
 macro_rules! impl_sql_store {
     ($store:ident, $db:ty, $row:ty, $ts:ty) => {
@@ -913,8 +913,115 @@ const REC_COLS: &str = "id, business_id, code, priority, score_impact, title, de
 const REC_ORDER: &str = "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, \
      score_impact DESC, code, created_at DESC, id";
 
+/// Serializes every write to `business`'s recommendations in this transaction with the
+/// other transactions that do the same (generation runs and status changes), until it
+/// ends. This is what makes the dismissal suppression hold under concurrency: a
+/// suppression check in the insert's own statement is not enough on PostgreSQL, where a
+/// dismissal committing while the insert waits on the one-live index lets the insert go
+/// through once the old live row stopped being live. SQLite needs no statement: a write
+/// transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+async fn lock_recommendations(
+    tx: &mut sqlx::Transaction<'static, $db>,
+    business: Uuid,
+) -> Result<()> {
+    if let Some(lock) = REC_LOCK {
+        sqlx::query(lock)
+            .bind(business)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err("recommendation"))?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl RecommendationStore for $store {
+    async fn store_generation(
+        &self,
+        business: Uuid,
+        recs: &[Recommendation],
+        now: DateTime<Utc>,
+        suppressed_after: DateTime<Utc>,
+    ) -> Result<Vec<RecommendationRecord>> {
+        let mut tx = self.write_tx().await.map_err(map_err("recommendation"))?;
+        lock_recommendations(&mut tx, business).await?;
+        if sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
+            .bind(business)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err("business"))?
+            .is_none()
+        {
+            return Err(not_found("business", business));
+        }
+        let mut stored = Vec::with_capacity(recs.len());
+        for rec in recs {
+            // Insert a pending one unless the code has no live one and was dismissed
+            // recently; a live one turns the insert into its refresh (the partial unique
+            // index), whatever dismissals older rows of the code had.
+            let row = sqlx::query(sql!(
+                "INSERT INTO recommendations ({REC_COLS})
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, NULL
+                 WHERE EXISTS (SELECT 1 FROM recommendations
+                                WHERE business_id = $2 AND code = $3
+                                  AND status IN ('pending', 'accepted'))
+                    OR NOT EXISTS (SELECT 1 FROM recommendations
+                                    WHERE business_id = $2 AND code = $3
+                                      AND status = 'dismissed' AND status_changed_at > $11)
+                 ON CONFLICT (business_id, code) WHERE status IN ('pending', 'accepted')
+                 DO UPDATE SET priority = excluded.priority, score_impact = excluded.score_impact,
+                               title = excluded.title, description = excluded.description,
+                               factor = excluded.factor, updated_at = excluded.updated_at
+                 RETURNING {REC_COLS}"
+            ))
+            .bind(Uuid::new_v4())
+            .bind(business)
+            .bind(&rec.code)
+            .bind(rec.priority.as_str())
+            .bind(rec.score_impact)
+            .bind(&rec.title)
+            .bind(&rec.description)
+            .bind(&rec.factor)
+            .bind(ts(now))
+            .bind(ts(now))
+            .bind(ts(suppressed_after))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err("recommendation"))?;
+            if let Some(row) = row {
+                stored.push(rec_from(&row)?);
+            }
+        }
+        // Retire the pending ones of every code this run did not produce. The codes are
+        // this run's own, so a concurrent run's recommendation of a code this run also
+        // produces is never resolved by it.
+        let mut retire = QueryBuilder::<$db>::new(
+            "UPDATE recommendations SET status = 'resolved', status_changed_at = ",
+        );
+        retire
+            .push_bind(ts(now))
+            .push(", updated_at = ")
+            .push_bind(ts(now))
+            .push(" WHERE business_id = ")
+            .push_bind(business)
+            .push(" AND status = 'pending'");
+        if !recs.is_empty() {
+            retire.push(" AND code NOT IN (");
+            let mut codes = retire.separated(", ");
+            for rec in recs {
+                codes.push_bind(rec.code.as_str());
+            }
+            codes.push_unseparated(")");
+        }
+        retire
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err("recommendation"))?;
+        tx.commit().await.map_err(map_err("recommendation"))?;
+        Ok(stored)
+    }
+
     async fn upsert_live(
         &self,
         business: Uuid,
@@ -955,9 +1062,11 @@ impl RecommendationStore for $store {
         status: Option<RecommendationStatus>,
         priority: Option<Priority>,
     ) -> Result<Vec<RecommendationRecord>> {
+        // No status filter: everything but the resolved ones (METRICS.md §5).
         sqlx::query(sql!(
             "SELECT {REC_COLS} FROM recommendations
-             WHERE business_id = $1 AND (CAST($2 AS TEXT) IS NULL OR status = $3)
+             WHERE business_id = $1
+               AND ((CAST($2 AS TEXT) IS NULL AND status <> 'resolved') OR status = $3)
                AND (CAST($4 AS TEXT) IS NULL OR priority = $5)
              ORDER BY {REC_ORDER}"
         ))
@@ -991,6 +1100,19 @@ impl RecommendationStore for $store {
         to: RecommendationStatus,
         at: DateTime<Utc>,
     ) -> Result<RecommendationRecord> {
+        let mut tx = self.write_tx().await.map_err(map_err("recommendation"))?;
+        let business: Option<Uuid> =
+            sqlx::query_scalar("SELECT business_id FROM recommendations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err("recommendation"))?;
+        let Some(business) = business else {
+            return Err(not_found("recommendation", id));
+        };
+        // Waits for a generation run of the business to finish, so that it never checks
+        // the suppression before this change and writes after it.
+        lock_recommendations(&mut tx, business).await?;
         let row = sqlx::query(sql!(
             "UPDATE recommendations SET status = $1, status_changed_at = $2, updated_at = $3
              WHERE id = $4 AND status = $5 RETURNING {REC_COLS}"
@@ -1000,7 +1122,7 @@ impl RecommendationStore for $store {
         .bind(ts(at))
         .bind(id)
         .bind(from.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| match map_err("recommendation")(e) {
             Error::Conflict(_) => Error::Conflict(
@@ -1009,12 +1131,22 @@ impl RecommendationStore for $store {
             other => other,
         })?;
         match row {
-            Some(row) => rec_from(&row),
+            Some(row) => {
+                let changed = rec_from(&row)?;
+                tx.commit().await.map_err(map_err("recommendation"))?;
+                Ok(changed)
+            }
             None => {
-                let current = self.get_recommendation(id).await?;
+                let current = sqlx::query(sql!(
+                    "SELECT {REC_COLS} FROM recommendations WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err("recommendation"))?;
                 Err(Error::Conflict(format!(
                     "the recommendation is {}, not {from}",
-                    current.status
+                    rec_from(&current)?.status
                 )))
             }
         }

@@ -76,6 +76,11 @@ type OwnerKey = i64;
 /// Finds the [`OWNER`] value of a business (no row: no such business).
 const OWNER_OF: &str = "SELECT business_key FROM business_keys WHERE business_id = $1";
 
+/// Writes to one business's recommendations need no lock of their own: a write
+/// transaction (`BEGIN IMMEDIATE`) already serializes them (see `lock_recommendations`
+/// in `sql/store.rs`).
+const REC_LOCK: Option<&str> = None;
+
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` — `sqlite://path/to/file.db`,
     /// `sqlite:file.db` or `sqlite::memory:` — and brings its schema up to date.

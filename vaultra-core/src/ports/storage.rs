@@ -353,17 +353,48 @@ pub struct RecommendationRecord {
     pub created_at: DateTime<Utc>,
     /// Last refreshed or changed.
     pub updated_at: DateTime<Utc>,
-    /// When the status last changed (accepted or dismissed).
+    /// When the status last changed (accepted, dismissed or resolved).
     pub status_changed_at: Option<DateTime<Utc>>,
 }
 
 /// Recommendations and their lifecycle.
+///
+/// The one-live rule (at most one pending or accepted recommendation per business and
+/// code) and the dismissal suppression of METRICS.md §5 are the store's to keep, also
+/// under concurrency: [`Self::store_generation`] and [`Self::set_recommendation_status`]
+/// of one business are serialized by the database, so a dismissal racing a generation run
+/// either lands first (and the run sees it) or last (and dismisses what the run stored).
 #[async_trait]
 pub trait RecommendationStore: Send + Sync + Debug + 'static {
+    /// Stores one generation run's recommendations for `business`, in one transaction
+    /// serialized with every other run and status change of the business's
+    /// recommendations:
+    ///
+    /// - each of `recs` refreshes the live (pending or accepted) recommendation of its code
+    ///   with its priority, impact and texts, keeping id, status and `created_at`
+    ///   (`updated_at = now`);
+    /// - if its code has none, and was not dismissed after `suppressed_after`, a new
+    ///   pending one is inserted (`created_at = updated_at = now`);
+    /// - otherwise (no live one, dismissed after `suppressed_after`) it is skipped;
+    /// - every **pending** recommendation of the business whose code is not among `recs`
+    ///   becomes `resolved` (`status_changed_at = updated_at = now`); accepted ones stay.
+    ///
+    /// `recs` holds every code the rules produced in this run, suppressed ones included,
+    /// so a code that still fires is never resolved. Returns the stored or refreshed
+    /// records in `recs` order (skipped codes absent). `NotFound` if the business does
+    /// not exist.
+    async fn store_generation(
+        &self,
+        business: Uuid,
+        recs: &[Recommendation],
+        now: DateTime<Utc>,
+        suppressed_after: DateTime<Utc>,
+    ) -> Result<Vec<RecommendationRecord>>;
     /// Refreshes the live (pending or accepted) recommendation of `(business, rec.code)`
     /// with `rec`'s priority, impact and texts, keeping its status; or inserts a new
     /// pending one if there is none. Never creates a second live one, also when called
-    /// concurrently.
+    /// concurrently. Applies no dismissal suppression and retires nothing (generation
+    /// runs use [`Self::store_generation`]); for seeding and tools.
     async fn upsert_live(
         &self,
         business: Uuid,
@@ -372,17 +403,21 @@ pub trait RecommendationStore: Send + Sync + Debug + 'static {
     ) -> Result<RecommendationRecord>;
     /// The business's recommendations, optionally filtered, in METRICS.md §5 order
     /// (priority, impact descending, code), then newest first.
+    ///
+    /// With no status filter, every status **except** `resolved` (the default list of
+    /// METRICS.md §5); resolved ones are listed only with `Some(Resolved)`.
     async fn list_recommendations(
         &self,
         business: Uuid,
         status: Option<RecommendationStatus>,
         priority: Option<Priority>,
     ) -> Result<Vec<RecommendationRecord>>;
-    /// The recommendation with `id`; `NotFound` if none.
+    /// The recommendation with `id`, in any status; `NotFound` if none.
     async fn get_recommendation(&self, id: Uuid) -> Result<RecommendationRecord>;
-    /// Moves `id` from `from` to `to` if it is still in `from` (a compare-and-set);
-    /// `Conflict` if it is not, `NotFound` if it does not exist. The caller checks the
-    /// move is allowed ([`RecommendationStatus::transition`]).
+    /// Moves `id` from `from` to `to` if it is still in `from` (a compare-and-set),
+    /// serialized with [`Self::store_generation`] runs of its business; `Conflict` if it
+    /// is not, `NotFound` if it does not exist. The caller checks the move is allowed
+    /// ([`RecommendationStatus::transition`]).
     async fn set_recommendation_status(
         &self,
         id: Uuid,

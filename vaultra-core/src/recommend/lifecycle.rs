@@ -1,4 +1,5 @@
-//! The recommendation lifecycle: pending → accepted | dismissed, and dismissal memory.
+//! The recommendation lifecycle: pending → accepted | dismissed by the owner, pending →
+//! resolved by the system, and dismissal memory.
 
 use std::fmt;
 
@@ -20,6 +21,10 @@ pub enum RecommendationStatus {
     Accepted,
     /// The owner does not want it.
     Dismissed,
+    /// Its rule stopped firing while it was still pending (METRICS.md §5 "Retiring"). Set
+    /// only by a generation run, never by a user, and never reopened: if the rule fires
+    /// again, a new pending one is made.
+    Resolved,
 }
 
 impl RecommendationStatus {
@@ -29,6 +34,7 @@ impl RecommendationStatus {
             Self::Pending => "pending",
             Self::Accepted => "accepted",
             Self::Dismissed => "dismissed",
+            Self::Resolved => "resolved",
         }
     }
 
@@ -38,6 +44,7 @@ impl RecommendationStatus {
             "pending" => Some(Self::Pending),
             "accepted" => Some(Self::Accepted),
             "dismissed" => Some(Self::Dismissed),
+            "resolved" => Some(Self::Resolved),
             _ => None,
         }
     }
@@ -48,7 +55,9 @@ impl RecommendationStatus {
         matches!(self, Self::Pending | Self::Accepted)
     }
 
-    /// Checks a move; only pending → accepted and pending → dismissed are allowed.
+    /// Checks a move by a user; only pending → accepted and pending → dismissed are
+    /// allowed (pending → resolved is the system's, see
+    /// [`RecommendationStore::store_generation`](crate::ports::storage::RecommendationStore::store_generation)).
     pub fn transition(self, to: Self) -> Result<Self, Error> {
         match (self, to) {
             (Self::Pending, Self::Accepted | Self::Dismissed) => Ok(to),
@@ -70,6 +79,13 @@ pub fn is_suppressed(dismissed_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now - dismissed_at < Duration::days(DISMISSAL_SUPPRESSION_DAYS)
 }
 
+/// The instant after which a dismissal still suppresses its code at `now`: a code
+/// dismissed at `t` is suppressed exactly when `t > suppressed_after(now)` (the same
+/// rule as [`is_suppressed`], in the form a store can compare against).
+pub fn suppressed_after(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(DISMISSAL_SUPPRESSION_DAYS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +101,11 @@ mod tests {
             (Accepted, Pending),
             (Dismissed, Pending),
             (Pending, Pending),
+            (Pending, Resolved),
+            (Resolved, Pending),
+            (Resolved, Accepted),
+            (Resolved, Dismissed),
+            (Accepted, Resolved),
         ] {
             assert!(matches!(from.transition(to), Err(Error::Conflict(_))));
         }
@@ -99,5 +120,26 @@ mod tests {
             t0 + Duration::days(30) - Duration::seconds(1)
         ));
         assert!(!is_suppressed(t0, t0 + Duration::days(30)));
+    }
+
+    #[test]
+    fn suppressed_after_agrees_with_is_suppressed() {
+        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 123_456_000).unwrap();
+        let edge = suppressed_after(now);
+        for offset in [-86_400_000_000i64, -1, 0, 1, 86_400_000_000] {
+            let t = edge + Duration::microseconds(offset);
+            assert_eq!(t > edge, is_suppressed(t, now), "offset {offset} µs");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in [Pending, Accepted, Dismissed, Resolved] {
+            assert_eq!(RecommendationStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(Resolved.as_str(), "resolved");
+        assert!(!Resolved.is_live());
+        assert_eq!(RecommendationStatus::parse("Resolved"), None);
     }
 }

@@ -5,5 +5,7 @@ mod lifecycle;
 mod rules;
 
 pub use catalog::{Text, text_for};
-pub use lifecycle::{DISMISSAL_SUPPRESSION_DAYS, RecommendationStatus, is_suppressed};
+pub use lifecycle::{
+    DISMISSAL_SUPPRESSION_DAYS, RecommendationStatus, is_suppressed, suppressed_after,
+};
 pub use rules::{Priority, Recommendation, recommend};

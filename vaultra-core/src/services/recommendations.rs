@@ -3,27 +3,31 @@
 //! [`RecommendationsService::generate_recommendations`] scores the latest metric snapshot
 //! under the service's policy — exactly the score [`MetricsService::compute_readiness_score`]
 //! stores for it, since a snapshot keeps exact counts and sums — and runs [`recommend`]
-//! over it. Each resulting recommendation then goes through the lifecycle:
+//! over it. The store applies the run in one step ([`RecommendationStore::store_generation`]):
 //!
 //! - a **live** one (pending or accepted) of the same code is refreshed in place — new
-//!   priority, impact and texts, same id and status — never duplicated
-//!   ([`RecommendationStore::upsert_live`] holds that even under concurrency);
+//!   priority, impact and texts, same id and status — never duplicated;
 //! - otherwise, a code **dismissed** less than
 //!   [`DISMISSAL_SUPPRESSION_DAYS`](crate::recommend::DISMISSAL_SUPPRESSION_DAYS) ago by
 //!   the injected clock is skipped;
-//! - otherwise a new pending one is stored.
+//! - otherwise a new pending one is stored;
+//! - a **pending** one whose rule no longer fires becomes **resolved** (§5 "Retiring"); an
+//!   accepted one stays accepted — the owner may still want to see what they took on. A
+//!   resolved one is never reopened: when its rule fires again, a new pending one is made.
 //!
-//! A recommendation whose rule no longer fires is left as it is: the owner may still
-//! want to see what they accepted, and nothing in §5 retires one.
+//! The suppression check is part of the store's write, not a read before it: the store
+//! serializes a run with the status changes of the same business, so a dismissal racing
+//! a run never leaves a pending recommendation of the code it dismissed.
 //!
-//! Known narrow race: a dismissal landing between the suppression check and the insert
-//! of the same code lets that one run store a new pending recommendation. The jobs run
-//! once a day per business, so this needs a dismissal in the same milliseconds.
+//! Users move recommendations only pending → accepted or dismissed
+//! ([`RecommendationStatus::transition`]); `resolved` is set by generation runs alone.
+//! Lists without a status filter leave resolved ones out; they are listed with
+//! `status = resolved`.
 //!
 //! [`MetricsService::compute_readiness_score`]: super::metrics::MetricsService::compute_readiness_score
-//! [`RecommendationStore::upsert_live`]: crate::ports::storage::RecommendationStore::upsert_live
+//! [`RecommendationStore::store_generation`]: crate::ports::storage::RecommendationStore::store_generation
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -35,7 +39,9 @@ use super::metrics::{metrics_of, no_snapshot};
 use crate::error::{Error, Result};
 use crate::ports::Clock;
 use crate::ports::storage::{RecommendationRecord, Store};
-use crate::recommend::{Priority, Recommendation, RecommendationStatus, is_suppressed, recommend};
+use crate::recommend::{
+    Priority, Recommendation, RecommendationStatus, is_suppressed, recommend, suppressed_after,
+};
 use crate::scoring::{Indicators, Policy, score};
 
 /// A recommendation of a freshly computed report as the owner sees it: with the id and
@@ -73,7 +79,8 @@ impl RecommendationsService {
     }
 
     /// Runs the rules over the latest metric snapshot and stores the result through the
-    /// lifecycle (see the module documentation).
+    /// lifecycle (see the module documentation), resolving pending ones whose rule no
+    /// longer fires.
     ///
     /// Returns the live recommendations this run stored or refreshed, in §5 order
     /// (suppressed codes are absent). `NotFound` with entity `metric snapshot` if no
@@ -92,30 +99,10 @@ impl RecommendationsService {
         let metrics = metrics_of(&snapshot)?;
         let readiness = score(&self.policy, &Indicators::from(&metrics));
         let now = self.clock.now();
-
-        let live: HashSet<String> = self
-            .store
-            .list_recommendations(business, None, None)
-            .await?
-            .into_iter()
-            .filter(|r| r.status != RecommendationStatus::Dismissed)
-            .map(|r| r.code)
-            .collect();
-
-        let mut stored = Vec::new();
-        for rec in recommend(&self.policy, &readiness, Some(&metrics)) {
-            // A live one is always refreshed: its numbers must not go stale. Suppression
-            // only stops a dismissed code from coming back as a new pending one.
-            if !live.contains(&rec.code)
-                && let Some(dismissed_at) =
-                    self.store.last_dismissed_at(business, &rec.code).await?
-                && is_suppressed(dismissed_at, now)
-            {
-                continue;
-            }
-            stored.push(self.store.upsert_live(business, &rec, now).await?);
-        }
-        Ok(stored)
+        let recs = recommend(&self.policy, &readiness, Some(&metrics));
+        self.store
+            .store_generation(business, &recs, now, suppressed_after(now))
+            .await
     }
 
     /// The first `limit` of `computed` (a report's recommendations, in §5 order) that the
@@ -178,6 +165,10 @@ impl RecommendationsService {
     /// The business's recommendations, optionally filtered by status and priority, in §5
     /// order (priority, impact descending, code), then newest first. `NotFound` for a
     /// non-member.
+    ///
+    /// With no status filter (`status = None`), every status except `resolved`: pending,
+    /// accepted and dismissed. Resolved ones — retired by the system when their rule
+    /// stopped firing — are listed only with `Some(RecommendationStatus::Resolved)`.
     pub async fn get_recommendations(
         &self,
         actor: &Actor,
@@ -194,17 +185,22 @@ impl RecommendationsService {
     /// Accepts or dismisses a pending recommendation on behalf of `user`, a member (any
     /// role) of the recommendation's business.
     ///
-    /// `Invalid` if `status` is `pending`; `NotFound` (entity `recommendation`) if it does
-    /// not exist or the user is not a member of its business (the two look the same);
-    /// `Conflict` if it is no longer pending — also when another request changed it
-    /// first, since the change is a compare-and-set on the pending status.
+    /// `Invalid` if `status` is `pending` or `resolved` (only the system resolves);
+    /// `NotFound` (entity `recommendation`) if it does not exist or the user is not a
+    /// member of its business (the two look the same); `Conflict` if it is no longer
+    /// pending (accepted, dismissed or resolved) — also when another request or a
+    /// generation run changed it first, since the change is a compare-and-set on the
+    /// pending status.
     pub async fn update_recommendation_status(
         &self,
         user: Uuid,
         id: Uuid,
         status: RecommendationStatus,
     ) -> Result<RecommendationRecord> {
-        if status == RecommendationStatus::Pending {
+        if matches!(
+            status,
+            RecommendationStatus::Pending | RecommendationStatus::Resolved
+        ) {
             return Err(Error::invalid(
                 "status",
                 "a recommendation can only be accepted or dismissed",

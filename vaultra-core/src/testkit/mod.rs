@@ -177,6 +177,9 @@ macro_rules! __store_contract_cases {
                 last_dismissed_at_reports_latest_dismissal,
                 concurrent_upsert_live_keeps_one_live,
                 concurrent_status_changes_one_wins,
+                store_generation_retires_codes_no_longer_produced,
+                store_generation_skips_recently_dismissed_codes,
+                concurrent_dismissals_and_generations_leave_no_pending_twin,
             ];
             events: [
                 record_event_once,
@@ -236,6 +239,8 @@ macro_rules! __store_contract_cases {
                 generate_follows_the_rules_on_latest_snapshot,
                 status_moves_only_from_pending,
                 lifecycle_over_thirty_one_days,
+                retired_recommendations_are_resolved_not_reopened,
+                dismissals_racing_generation_leave_no_pending_twin,
             ];
         }
     };

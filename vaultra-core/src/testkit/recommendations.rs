@@ -12,10 +12,11 @@ use crate::error::Error;
 use crate::ports::storage::{RecommendationRecord, Store};
 use crate::recommend::{Priority, Recommendation, RecommendationStatus};
 
-use RecommendationStatus::{Accepted, Dismissed, Pending};
+use RecommendationStatus::{Accepted, Dismissed, Pending, Resolved};
 
 /// 2026-03-01T00:00:00Z.
 const T0: i64 = 1_772_323_200;
+const DAY: i64 = 86_400;
 
 fn rec(code: &str, priority: Priority, impact: i32) -> Recommendation {
     Recommendation {
@@ -565,5 +566,319 @@ pub async fn concurrent_status_changes_one_wins(store: Arc<dyn Store>) {
             .status,
             winners[0]
         );
+    }
+}
+
+/// One generation run through `store_generation`, with the suppression edge of `now`.
+async fn generation(
+    store: &dyn Store,
+    business: Uuid,
+    recs: &[Recommendation],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<RecommendationRecord> {
+    ok(
+        store
+            .store_generation(business, recs, now, crate::recommend::suppressed_after(now))
+            .await,
+        "store_generation",
+    )
+}
+
+fn codes_of(records: &[RecommendationRecord]) -> Vec<&str> {
+    records.iter().map(|r| r.code.as_str()).collect()
+}
+
+/// `store_generation` retires: a pending recommendation whose code a run no longer
+/// produces becomes `resolved` (stamped with the run's time); an accepted one stays as it
+/// was; other businesses are untouched. Resolved ones are listed only with the
+/// `resolved` filter, are never refreshed or reopened, and a later firing of the code
+/// stores a new pending one beside them. A run producing nothing resolves every pending
+/// one.
+pub async fn store_generation_retires_codes_no_longer_produced(store: Arc<dyn Store>) {
+    let (_, business) = owner_and_business(&*store).await;
+    let (_, other) = owner_and_business(&*store).await;
+    let a = rec("grow_revenue", Priority::High, 15);
+    let b = rec("reduce_chargebacks", Priority::Medium, 7);
+    let c = rec("stabilize_revenue", Priority::Low, 3);
+
+    let t1 = at_micros(T0, 1);
+    let first = generation(&*store, business.id, &[a.clone(), b.clone(), c.clone()], t1).await;
+    assert_eq!(codes_of(&first), vec![a.code.as_str(), &b.code, &c.code]);
+    for (record, r) in first.iter().zip([&a, &b, &c]) {
+        assert_matches(record, business.id, r);
+        assert_eq!(record.status, Pending);
+        assert_eq!(record.created_at, t1);
+    }
+    let elsewhere = generation(&*store, other.id, std::slice::from_ref(&c), t1).await;
+    let accepted = set(&*store, first[1].id, Pending, Accepted, at(T0 + 60)).await;
+
+    // Only `a` fires now: `c` (pending) is resolved, `b` (accepted) stays accepted.
+    let t2 = at_micros(T0 + DAY, 2);
+    let a2 = rec("grow_revenue", Priority::High, 13);
+    let second = generation(&*store, business.id, std::slice::from_ref(&a2), t2).await;
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].id, first[0].id, "refreshed in place");
+    assert_matches(&second[0], business.id, &a2);
+    let resolved = ok(
+        store.get_recommendation(first[2].id).await,
+        "get_recommendation",
+    );
+    assert_eq!(resolved.status, Resolved);
+    assert_eq!(resolved.status_changed_at, Some(t2));
+    assert_eq!(resolved.updated_at, t2);
+    assert_eq!(resolved.created_at, t1);
+    assert_matches(&resolved, business.id, &c);
+    assert_eq!(
+        ok(store.get_recommendation(accepted.id).await, "get"),
+        accepted,
+        "an accepted one is neither resolved nor touched"
+    );
+    assert_eq!(
+        ok(store.get_recommendation(elsewhere[0].id).await, "get").status,
+        Pending,
+        "another business's pending one of the same code stays pending"
+    );
+
+    let list = |status: Option<RecommendationStatus>| {
+        let store = Arc::clone(&store);
+        async move {
+            ok(
+                store.list_recommendations(business.id, status, None).await,
+                "list_recommendations",
+            )
+        }
+    };
+    assert_eq!(
+        list(None).await,
+        vec![second[0].clone(), accepted.clone()],
+        "the default list leaves resolved ones out"
+    );
+    assert_eq!(list(Some(Resolved)).await, vec![resolved.clone()]);
+    assert_eq!(list(Some(Pending)).await, vec![second[0].clone()]);
+    assert!(
+        ok(
+            store
+                .list_recommendations(business.id, Some(Resolved), Some(Priority::High))
+                .await,
+            "list resolved high"
+        )
+        .is_empty()
+    );
+
+    // `c` fires again: a new pending one, the resolved one stays resolved.
+    let t3 = at_micros(T0 + 2 * DAY, 3);
+    let c3 = rec("stabilize_revenue", Priority::Medium, 6);
+    let third = generation(&*store, business.id, &[a2.clone(), c3.clone()], t3).await;
+    assert_eq!(codes_of(&third), vec!["grow_revenue", "stabilize_revenue"]);
+    let reborn = third[1].clone();
+    assert_ne!(reborn.id, resolved.id, "a resolved one is never reopened");
+    assert_eq!(reborn.status, Pending);
+    assert_eq!(reborn.created_at, t3);
+    assert_eq!(reborn.status_changed_at, None);
+    assert_matches(&reborn, business.id, &c3);
+    assert_eq!(
+        ok(store.get_recommendation(resolved.id).await, "get"),
+        resolved,
+        "the resolved one is unchanged"
+    );
+    assert_eq!(list(Some(Resolved)).await, vec![resolved.clone()]);
+    assert_eq!(
+        ids_of(&list(None).await),
+        ids_of(&[third[0].clone(), accepted.clone(), reborn.clone()])
+    );
+
+    // A run that produces nothing resolves every pending one; the accepted one stays.
+    let t4 = at_micros(T0 + 3 * DAY, 4);
+    assert!(generation(&*store, business.id, &[], t4).await.is_empty());
+    let now_resolved = list(Some(Resolved)).await;
+    assert_eq!(
+        ids_of(&now_resolved),
+        ids_of(&[third[0].clone(), reborn.clone(), resolved.clone()]),
+        "§5 order: priority, impact, code, newest first"
+    );
+    assert!(
+        now_resolved[..2]
+            .iter()
+            .all(|r| r.status_changed_at == Some(t4))
+    );
+    assert_eq!(list(None).await, vec![accepted]);
+
+    assert_not_found(
+        store.store_generation(unknown_id(), &[a], t4, t4).await,
+        "store_generation for an unknown business",
+    );
+    assert_not_found(
+        store.store_generation(unknown_id(), &[], t4, t4).await,
+        "store_generation of nothing for an unknown business",
+    );
+}
+
+fn ids_of(records: &[RecommendationRecord]) -> Vec<(String, Uuid)> {
+    records.iter().map(|r| (r.code.clone(), r.id)).collect()
+}
+
+/// `store_generation` skips a code with no live recommendation that was dismissed after
+/// `suppressed_after` (and does not resolve anything for it), stores it again once the
+/// dismissal is not after that instant, and always refreshes a live one.
+pub async fn store_generation_skips_recently_dismissed_codes(store: Arc<dyn Store>) {
+    let (_, business) = owner_and_business(&*store).await;
+    let r = rec("improve_payout_timing", Priority::Medium, 8);
+    let kept = rec("grow_revenue", Priority::Low, 2);
+    let first = generation(&*store, business.id, &[r.clone(), kept.clone()], at(T0)).await;
+    let dismissed_at = at_micros(T0 + 10, 500);
+    let dismissed = set(&*store, first[0].id, Pending, Dismissed, dismissed_at).await;
+
+    let both = [r.clone(), kept.clone()];
+    for (label, suppressed_after) in [
+        ("long before", at(T0 - DAY)),
+        ("a microsecond before", at_micros(T0 + 10, 499)),
+    ] {
+        let got = ok(
+            store
+                .store_generation(business.id, &both, at(T0 + 20), suppressed_after)
+                .await,
+            label,
+        );
+        assert_eq!(codes_of(&got), vec!["grow_revenue"], "{label}: suppressed");
+        assert_eq!(got[0].id, first[1].id);
+        assert_eq!(
+            got[0].status, Pending,
+            "{label}: a produced code is not resolved"
+        );
+    }
+    let all = ok(
+        store.list_recommendations(business.id, None, None).await,
+        "list",
+    );
+    assert_eq!(all.len(), 2, "no row was added while suppressed: {all:?}");
+
+    // Not suppressed once the dismissal is not after the edge (exactly at it included).
+    let got = ok(
+        store
+            .store_generation(business.id, &both, at(T0 + 30), dismissed_at)
+            .await,
+        "at the edge",
+    );
+    assert_eq!(
+        codes_of(&got),
+        vec!["improve_payout_timing", "grow_revenue"]
+    );
+    let back = got[0].clone();
+    assert_ne!(back.id, dismissed.id);
+    assert_eq!(back.status, Pending);
+    assert_eq!(back.created_at, at(T0 + 30));
+    assert_eq!(
+        ok(store.get_recommendation(dismissed.id).await, "get"),
+        dismissed
+    );
+
+    // A live one is refreshed even if an older row of its code was dismissed recently.
+    let again = ok(
+        store
+            .store_generation(business.id, &both, at(T0 + 40), at(T0 - DAY))
+            .await,
+        "live one with a recent dismissal",
+    );
+    assert_eq!(again[0].id, back.id);
+    assert_eq!(again[0].updated_at, at(T0 + 40));
+}
+
+/// A dismissal racing generation runs never leaves a pending recommendation of the code
+/// it dismissed, nor two live ones of a code: 50 rounds, each racing a dismissal of every
+/// live code against several `store_generation` runs of the same codes, all on one
+/// business. Between rounds the clock moves past the suppression period, so each round
+/// starts with the codes pending again.
+pub async fn concurrent_dismissals_and_generations_leave_no_pending_twin(store: Arc<dyn Store>) {
+    let (_, business) = owner_and_business(&*store).await;
+    let business = business.id;
+    let recs: Vec<Recommendation> = [
+        ("focus_on_core_metrics", 30),
+        ("reduce_chargebacks", 20),
+        ("grow_revenue", 15),
+    ]
+    .into_iter()
+    .map(|(code, impact)| rec(code, Priority::High, impact))
+    .collect();
+    let recs = Arc::new(recs);
+    const RUNS: usize = 4;
+    for round in 0..50i64 {
+        let now = at(T0 + round * 31 * DAY);
+        let live = generation(&*store, business, &recs, now).await;
+        assert_eq!(live.len(), recs.len(), "round {round}: all pending again");
+        let barrier = Arc::new(Barrier::new(RUNS + live.len()));
+        let mut runs = Vec::new();
+        for _ in 0..RUNS {
+            let (store, barrier, recs) = (store.clone(), barrier.clone(), recs.clone());
+            runs.push(tokio::spawn(async move {
+                barrier.wait().await;
+                retry(|| {
+                    store.store_generation(
+                        business,
+                        &recs,
+                        now,
+                        crate::recommend::suppressed_after(now),
+                    )
+                })
+                .await
+            }));
+        }
+        let mut dismissals = Vec::new();
+        for record in &live {
+            let (store, barrier, id) = (store.clone(), barrier.clone(), record.id);
+            dismissals.push(tokio::spawn(async move {
+                barrier.wait().await;
+                retry(|| store.set_recommendation_status(id, Pending, Dismissed, now)).await
+            }));
+        }
+        for run in runs {
+            if let Err(e) = run.await.unwrap() {
+                panic!("round {round}: a generation run failed: {e:?}");
+            }
+        }
+        for dismissal in dismissals {
+            let dismissed = dismissal.await.unwrap();
+            assert_eq!(
+                ok(dismissed, "a racing dismissal").status,
+                Dismissed,
+                "round {round}"
+            );
+        }
+        assert_no_pending_twin(&*store, business, now, round).await;
+    }
+}
+
+/// After a race: no code has two live recommendations, and no code dismissed less than
+/// the suppression period before `now` has a pending one.
+pub(crate) async fn assert_no_pending_twin(
+    store: &dyn Store,
+    business: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+    round: i64,
+) {
+    let all = ok(
+        store.list_recommendations(business, None, None).await,
+        "list_recommendations",
+    );
+    let mut codes: Vec<&str> = all.iter().map(|r| r.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        let of_code = || all.iter().filter(move |r| r.code == code);
+        let live = of_code().filter(|r| r.status.is_live()).count();
+        assert!(live <= 1, "round {round}: {live} live {code}: {all:#?}");
+        let last_dismissed = of_code()
+            .filter(|r| r.status == Dismissed)
+            .filter_map(|r| r.status_changed_at)
+            .max();
+        if let Some(dismissed_at) = last_dismissed
+            && crate::recommend::is_suppressed(dismissed_at, now)
+        {
+            let pending: Vec<_> = of_code().filter(|r| r.status == Pending).collect();
+            assert!(
+                pending.is_empty(),
+                "round {round}: {code} was dismissed at {dismissed_at} but is pending again: \
+                 {pending:#?}"
+            );
+        }
     }
 }

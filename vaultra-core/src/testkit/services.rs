@@ -32,7 +32,7 @@ use crate::services::metrics::MetricsService;
 use crate::services::recommendations::RecommendationsService;
 use crate::services::users::UsersService;
 
-use RecommendationStatus::{Accepted, Dismissed, Pending};
+use RecommendationStatus::{Accepted, Dismissed, Pending, Resolved};
 
 /// 2026-03-01T00:00:00Z.
 const T0: i64 = 1_772_323_200;
@@ -1044,7 +1044,7 @@ pub async fn generate_follows_the_rules_on_latest_snapshot(store: Arc<dyn Store>
     );
 
     // After a later computation over the early window (score 55) only volatility fires;
-    // the others stay as they were (nothing retires them) and are not returned.
+    // the other three, still pending, are retired: resolved, out of the default list.
     kit.set(T0 + DAY);
     ok(
         kit.metrics
@@ -1060,6 +1060,29 @@ pub async fn generate_follows_the_rules_on_latest_snapshot(store: Arc<dyn Store>
     assert_eq!(again[0].id, generated[3].id, "refreshed, not a twin");
     assert_eq!(again[0].updated_at, at(T0 + DAY));
     assert_eq!(again[0].created_at, at(T0));
+    assert_eq!(
+        ok(
+            kit.recs
+                .get_recommendations(&actor, business, None, None)
+                .await,
+            "list"
+        ),
+        again
+    );
+    let resolved = ok(
+        kit.recs
+            .get_recommendations(&actor, business, Some(Resolved), None)
+            .await,
+        "resolved",
+    );
+    assert_eq!(
+        resolved.iter().map(|r| r.id).collect::<Vec<_>>(),
+        generated[..3].iter().map(|r| r.id).collect::<Vec<_>>()
+    );
+    for r in &resolved {
+        assert_eq!(r.status, Resolved);
+        assert_eq!(r.status_changed_at, Some(at(T0 + DAY)));
+    }
 }
 
 /// `update_recommendation_status` moves only pending → accepted / dismissed, stamped with
@@ -1319,4 +1342,232 @@ pub async fn lifecycle_over_thirty_one_days(store: Arc<dyn Store>) {
         dismissed_now.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![dismissed.id]
     );
+}
+
+/// §5 "Retiring" through the service: when the rules stop firing a code, its pending
+/// recommendation becomes resolved (by the system, stamped with the clock) while an
+/// accepted one stays accepted; resolved ones are listed only with the `resolved` filter,
+/// no user can move one or resolve anything, the top recommendations treat them as not
+/// stored, and when the rule fires again a new pending one is made.
+pub async fn retired_recommendations_are_resolved_not_reopened(store: Arc<dyn Store>) {
+    let kit = Kit::new(&store, T0);
+    let (owner, business) = funded_business(&*store).await;
+    let system = Actor::System;
+    let actor = Actor::User(owner);
+    let feb = ok(
+        kit.metrics
+            .compute_metrics(&system, business, february())
+            .await,
+        "metrics",
+    );
+    let day0 = ok(
+        kit.recs.generate_recommendations(&system, business).await,
+        "generate day 0",
+    );
+    let id_of = |code: &str| day0.iter().find(|r| r.code == code).unwrap().id;
+    let accepted = ok(
+        kit.recs
+            .update_recommendation_status(owner, id_of("grow_revenue"), Accepted)
+            .await,
+        "accept",
+    );
+
+    // Day 1, early window: only volatility fires.
+    kit.set(T0 + DAY);
+    ok(
+        kit.metrics
+            .compute_metrics(&system, business, early_february())
+            .await,
+        "metrics",
+    );
+    let day1 = ok(
+        kit.recs.generate_recommendations(&system, business).await,
+        "generate day 1",
+    );
+    assert_eq!(codes(&day1), vec!["stabilize_revenue"]);
+    let resolved = ok(
+        kit.recs
+            .get_recommendations(&actor, business, Some(Resolved), None)
+            .await,
+        "resolved",
+    );
+    assert_eq!(
+        codes(&resolved),
+        vec!["focus_on_core_metrics", "reduce_chargebacks"]
+    );
+    for r in &resolved {
+        assert_eq!(r.id, id_of(&r.code));
+        assert_eq!(r.status_changed_at, Some(at(T0 + DAY)));
+        assert_eq!(r.created_at, at(T0));
+    }
+    assert_eq!(
+        ok(store.get_recommendation(accepted.id).await, "get"),
+        accepted,
+        "an accepted one stays accepted, untouched"
+    );
+    let default_list = ok(
+        kit.recs
+            .get_recommendations(&actor, business, None, None)
+            .await,
+        "default list",
+    );
+    assert_eq!(
+        codes(&default_list),
+        vec!["grow_revenue", "stabilize_revenue"],
+        "the default list leaves resolved ones out"
+    );
+
+    // Users cannot move a resolved one, nor resolve one themselves.
+    for to in [Accepted, Dismissed] {
+        assert_conflict(
+            kit.recs
+                .update_recommendation_status(owner, id_of("reduce_chargebacks"), to)
+                .await,
+            &format!("a resolved one made {to}"),
+        );
+    }
+    assert_invalid(
+        kit.recs
+            .update_recommendation_status(owner, id_of("stabilize_revenue"), Resolved)
+            .await,
+        "status",
+        "a user resolves",
+    );
+    assert_eq!(
+        ok(
+            store.get_recommendation(id_of("stabilize_revenue")).await,
+            "get"
+        )
+        .status,
+        Pending
+    );
+
+    // The top recommendations of a computation where the codes fire again: a resolved
+    // record is not live and not a dismissal, so they show as computed, unstored.
+    let readiness = score(&Policy::spec_v1(), &Indicators::from(&feb.metrics));
+    let computed = crate::recommend::recommend(&Policy::spec_v1(), &readiness, Some(&feb.metrics));
+    let top = ok(
+        kit.recs
+            .top_recommendations(&actor, business, &computed, 10)
+            .await,
+        "top",
+    );
+    let shown: Vec<(&str, Option<RecommendationStatus>, Option<Uuid>)> = top
+        .iter()
+        .map(|t| (t.recommendation.code.as_str(), t.status, t.id))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("focus_on_core_metrics", None, None),
+            ("reduce_chargebacks", None, None),
+            ("grow_revenue", Some(Accepted), Some(accepted.id)),
+            (
+                "stabilize_revenue",
+                Some(Pending),
+                Some(id_of("stabilize_revenue"))
+            ),
+        ]
+    );
+
+    // Day 2, February again: the two fire again as new pending ones.
+    kit.set(T0 + 2 * DAY);
+    ok(
+        kit.metrics
+            .compute_metrics(&system, business, february())
+            .await,
+        "metrics",
+    );
+    let day2 = ok(
+        kit.recs.generate_recommendations(&system, business).await,
+        "generate day 2",
+    );
+    assert_eq!(codes(&day2), codes(&day0));
+    for r in &day2 {
+        match r.code.as_str() {
+            "focus_on_core_metrics" | "reduce_chargebacks" => {
+                assert_ne!(r.id, id_of(&r.code), "{}: never reopened", r.code);
+                assert_eq!(r.status, Pending);
+                assert_eq!(r.created_at, at(T0 + 2 * DAY));
+            }
+            "grow_revenue" => {
+                assert_eq!(r.id, accepted.id);
+                assert_eq!(r.status, Accepted);
+            }
+            _ => assert_eq!(r.id, id_of(&r.code)),
+        }
+    }
+    assert_eq!(
+        ok(
+            kit.recs
+                .get_recommendations(&actor, business, Some(Resolved), None)
+                .await,
+            "resolved after"
+        ),
+        resolved,
+        "the resolved ones stay as they were"
+    );
+}
+
+/// A dismissal racing generation runs never leaves a pending twin (METRICS.md §5): 50
+/// rounds on one business, each racing the owner's dismissal of every pending
+/// recommendation against several generation runs (the jobs' path); after each round no
+/// code dismissed less than 30 days ago is pending and no code has two live ones. The
+/// clock moves past the suppression period between rounds, so each round starts with the
+/// codes pending again.
+pub async fn dismissals_racing_generation_leave_no_pending_twin(store: Arc<dyn Store>) {
+    use tokio::sync::Barrier;
+
+    let kit = Kit::new(&store, T0);
+    let (owner, business) = funded_business(&*store).await;
+    let system = Actor::System;
+    ok(
+        kit.metrics
+            .compute_metrics(&system, business, february())
+            .await,
+        "metrics",
+    );
+    const RUNS: usize = 4;
+    for round in 0..50i64 {
+        let now = T0 + round * 31 * DAY;
+        kit.set(now);
+        let live = ok(
+            kit.recs.generate_recommendations(&system, business).await,
+            "generate",
+        );
+        assert_eq!(live.len(), 4, "round {round}: all pending again");
+        assert!(live.iter().all(|r| r.status == Pending));
+        let barrier = Arc::new(Barrier::new(RUNS + live.len()));
+        let mut runs = Vec::new();
+        for _ in 0..RUNS {
+            let (recs, barrier) = (kit.recs.clone(), barrier.clone());
+            runs.push(tokio::spawn(async move {
+                barrier.wait().await;
+                super::support::retry(|| recs.generate_recommendations(&Actor::System, business))
+                    .await
+            }));
+        }
+        let mut dismissals = Vec::new();
+        for record in &live {
+            let (recs, barrier, id) = (kit.recs.clone(), barrier.clone(), record.id);
+            dismissals.push(tokio::spawn(async move {
+                barrier.wait().await;
+                super::support::retry(|| recs.update_recommendation_status(owner, id, Dismissed))
+                    .await
+            }));
+        }
+        for run in runs {
+            if let Err(e) = run.await.unwrap() {
+                panic!("round {round}: a generation run failed: {e:?}");
+            }
+        }
+        for dismissal in dismissals {
+            assert_eq!(
+                ok(dismissal.await.unwrap(), "a racing dismissal").status,
+                Dismissed,
+                "round {round}"
+            );
+        }
+        super::recommendations::assert_no_pending_twin(&*store, business, at(now), round).await;
+    }
 }
