@@ -46,8 +46,8 @@ def _mcp(vaultra_bin: Path, cwd: Path, calls: list[tuple[str, dict[str, Any]]]) 
                 out = []
                 for name, args in calls:
                     result = await session.call_tool(name, args)
-                    assert not result.isError, (name, result.content)
-                    out.append(result.structuredContent)
+                    assert not result.is_error, (name, result.content)
+                    out.append(result.structured_content)
                 return out
 
     return asyncio.run(main())
@@ -83,7 +83,7 @@ def test_cli_mcp_and_python_agree(store: tuple[Path, str, str], vaultra_bin: Pat
 
     # The command line.
     cli_report = json.loads(_run(vaultra_bin, cwd, "report", "--business", business, "--format", "json"))
-    cli_text = _run(vaultra_bin, cwd, "report", "--business", business)
+    cli_text = _run(vaultra_bin, cwd, "report", "--business", business, "--format", "text")
     cli_top = json.loads(
         _run(vaultra_bin, cwd, "recommendations", "--business", business, "--limit", "20", "--format", "json")
     )
