@@ -6,6 +6,7 @@
 //! past the façade into what the façade decides: computing metrics or reports, scoring,
 //! generating or suppressing recommendations, choosing a window or "yesterday", building
 //! services or the job runner, holding the whole store, or opening a store by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
 

@@ -357,13 +357,14 @@ impl Vaultra {
     }
 
     /// Stores a batch of payment objects (an import) for a business, in one transaction.
+    /// Changing a business's data needs the owner or admin role.
     pub async fn import(
         &self,
         actor: &Actor,
         business: Uuid,
         batch: &IngestBatch,
     ) -> Result<IngestStats> {
-        self.business(actor, business).await?;
+        self.checked(actor, business, Need::Manager).await?;
         self.store.ingest(business, None, batch, None).await
     }
 
