@@ -8,7 +8,7 @@ use vaultra_adapters::jobs::{JobEngine, WorkerOptions};
 use vaultra_adapters::local::SystemClock;
 use vaultra_adapters::redact;
 use vaultra_adapters::stripe::StripeSource;
-use vaultra_core::app::{JobRun, Vaultra};
+use vaultra_core::app::{JobRunReport, Vaultra};
 use vaultra_core::ports::{Clock, JobKind, PaymentSource};
 use vaultra_core::services::jobs::TaskOutcome;
 
@@ -58,7 +58,7 @@ fn parse_jobs(names: &[String]) -> Result<Vec<JobKind>, CliError> {
 }
 
 /// One job's run, for output.
-pub(crate) type JobRunSummary = JobRun;
+pub(crate) type JobRunSummary = JobRunReport;
 
 /// The text lines of job summaries: per job, its slot and what its tasks did (tasks
 /// it chained into, such as readiness after metrics, counted under their own job);

@@ -55,13 +55,14 @@ use crate::error::{Error, Result};
 use crate::metrics::{self, Window};
 use crate::ports::jobs::Digest;
 use crate::ports::storage::{IngestBatch, IngestStats, MetricSnapshot, Store};
-use crate::ports::{Clock, JobKind, JobTask, PaymentSource, Sleeper, Takeover};
+use crate::ports::{Clock, JobKind, JobQueue, JobTask, PaymentSource, Sleeper, Takeover};
 use crate::report::Report;
 use crate::scoring::{Changes, Effect, Indicators, Policy, SPEC_V1, simulate};
 use crate::services::access::{Need, authorize, business_not_found};
 use crate::services::jobs::{JobRunner, TaskOutcome, TaskReport};
 use crate::services::metrics::{MetricsService, MetricsView};
 use crate::services::recommendations::RecommendationsService;
+use crate::services::stripe_connect::{Connected, Entropy, StripeConnect};
 use crate::services::stripe_sync::{StripeSync, SyncObserver, SyncReport};
 use crate::services::stripe_webhook::{StripeWebhooks, WebhookOutcome};
 use crate::services::users::UsersService;
@@ -77,7 +78,7 @@ pub const BREAKDOWN_HISTORY: u32 = 30;
 
 /// One job's run in this process: its root slot and every task it ran or skipped.
 #[derive(Debug, Clone, Serialize)]
-pub struct JobRun {
+pub struct JobRunReport {
     /// The job.
     pub job: JobKind,
     /// Its slot.
@@ -86,7 +87,7 @@ pub struct JobRun {
     pub tasks: Vec<TaskReport>,
 }
 
-impl JobRun {
+impl JobRunReport {
     /// Counts of done, skipped and failed tasks.
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
@@ -109,6 +110,8 @@ pub struct Vaultra {
     policy: Arc<Policy>,
     source: Option<Arc<dyn PaymentSource>>,
     sleeper: Option<Arc<dyn Sleeper>>,
+    queue: Option<Arc<dyn JobQueue>>,
+    entropy: Option<Arc<dyn Entropy>>,
     users: UsersService,
     metrics: MetricsService,
     recommendations: RecommendationsService,
@@ -122,9 +125,27 @@ pub struct VaultraBuilder {
     policy: Option<Arc<Policy>>,
     source: Option<Arc<dyn PaymentSource>>,
     sleeper: Option<Arc<dyn Sleeper>>,
+    queue: Option<Arc<dyn JobQueue>>,
+    entropy: Option<Arc<dyn Entropy>>,
 }
 
 impl VaultraBuilder {
+    /// The job queue that work is handed to (a connected account's first backfill);
+    /// required for the Connect flow.
+    #[must_use]
+    pub fn queue(mut self, queue: Arc<dyn JobQueue>) -> Self {
+        self.queue = Some(queue);
+        self
+    }
+
+    /// Cryptographically secure random bytes (OAuth states); required for the Connect
+    /// flow.
+    #[must_use]
+    pub fn entropy(mut self, entropy: Arc<dyn Entropy>) -> Self {
+        self.entropy = Some(entropy);
+        self
+    }
+
     /// The clock that decides "now" and "yesterday" (required: the core reads no clock of
     /// its own; adapters provide the system clock).
     #[must_use]
@@ -177,6 +198,8 @@ impl VaultraBuilder {
             policy,
             source: self.source,
             sleeper: self.sleeper,
+            queue: self.queue,
+            entropy: self.entropy,
         })
     }
 }
@@ -225,6 +248,8 @@ impl Vaultra {
             policy: None,
             source: None,
             sleeper: None,
+            queue: None,
+            entropy: None,
         }
     }
 
@@ -645,6 +670,49 @@ impl Vaultra {
         Ok(reports)
     }
 
+    fn connect_service(&self) -> Result<StripeConnect> {
+        let missing = |what: &str| {
+            Error::Internal(format!(
+                "the application was built without {what} (needed for Stripe Connect)"
+            ))
+        };
+        Ok(StripeConnect::new(
+            self.source()?.clone(),
+            self.store.clone(),
+            self.queue.clone().ok_or_else(|| missing("a job queue"))?,
+            self.clock.clone(),
+            self.entropy.clone().ok_or_else(|| missing("entropy"))?,
+        ))
+    }
+
+    /// Starts connecting a business's Stripe account (owner or admin): the URL to send
+    /// the user to. Only a user can connect (the state is bound to them).
+    pub async fn start_stripe_connect(
+        &self,
+        actor: &Actor,
+        business: Uuid,
+        redirect_uri: Option<&str>,
+    ) -> Result<String> {
+        let user = user_of(actor)?;
+        self.connect_service()?
+            .initiate_connect(user, business, redirect_uri)
+            .await
+    }
+
+    /// Completes a Connect flow the same user started, with the provider's `state` and
+    /// `code`: links the account and queues its backfill.
+    pub async fn complete_stripe_connect(
+        &self,
+        actor: &Actor,
+        state: &str,
+        code: &str,
+    ) -> Result<Connected> {
+        let user = user_of(actor)?;
+        self.connect_service()?
+            .complete_connect(user, state, code)
+            .await
+    }
+
     /// Verifies, records once and applies one webhook delivery (`payload` byte for byte,
     /// `signature` the provider's signature header).
     pub async fn handle_stripe_webhook(
@@ -670,7 +738,7 @@ impl Vaultra {
         jobs: &[JobKind],
         fresh: bool,
         takeover_after: chrono::Duration,
-    ) -> Result<Vec<JobRun>> {
+    ) -> Result<Vec<JobRunReport>> {
         let runner = self.job_runner()?;
         let now = self.clock.now();
         let mut out = Vec::with_capacity(jobs.len());
@@ -701,12 +769,12 @@ impl Vaultra {
         runner: &JobRunner,
         root: JobTask,
         takeover_after: chrono::Duration,
-    ) -> Result<JobRun> {
+    ) -> Result<JobRunReport> {
         let (job, slot) = (root.job, root.slot);
         let tasks = runner
             .run_all(root, Takeover::After(takeover_after))
             .await?;
-        Ok(JobRun { job, slot, tasks })
+        Ok(JobRunReport { job, slot, tasks })
     }
 
     /// The runner of the scheduled jobs over this façade's ports (with its payment
@@ -723,6 +791,13 @@ impl Vaultra {
             None => runner,
         })
     }
+}
+
+/// The user behind an actor, for operations only a person can do.
+fn user_of(actor: &Actor) -> Result<Uuid> {
+    actor.user_id().ok_or_else(|| {
+        Error::PermissionDenied("connecting an account needs a signed-in user".into())
+    })
 }
 
 #[cfg(test)]
