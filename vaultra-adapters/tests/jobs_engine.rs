@@ -15,7 +15,7 @@ use vaultra_core::domain::{NewBusiness, NewUser};
 use vaultra_core::ports::storage::{AnalyticsStore, BusinessStore, UserStore};
 use vaultra_core::ports::{JobKind, JobLedger, JobTask, RunStatus, Store};
 use vaultra_core::scoring::Policy;
-use vaultra_core::services::jobs::JobRunner;
+use vaultra_core::services::jobs::{JobPorts, JobRunner};
 
 async fn setup() -> (tempfile::TempDir, SqliteStore, JobEngine) {
     let dir = tempfile::tempdir().unwrap();
@@ -44,7 +44,7 @@ async fn setup() -> (tempfile::TempDir, SqliteStore, JobEngine) {
 fn runner(store: &SqliteStore) -> JobRunner {
     let store: Arc<dyn Store> = Arc::new(store.clone());
     JobRunner::new(
-        store,
+        JobPorts::from(store),
         Arc::new(SystemClock),
         Arc::new(TokioSleeper),
         Arc::new(Policy::builtin("spec-v1").unwrap()),

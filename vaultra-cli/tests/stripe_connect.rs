@@ -20,8 +20,8 @@ use vaultra_core::domain::{NewBusiness, NewUser, Provider, Role};
 use vaultra_core::ports::{
     EnqueueReport, FixedClock, JobKind, JobQueue, JobTask, RecordingSleeper, Store,
 };
-use vaultra_core::services::stripe_connect::{Backfill, StripeConnect, state_hash};
-use vaultra_core::services::stripe_sync::{Quiet, StripeSync, SyncMode};
+use vaultra_core::services::stripe_connect::{Backfill, ConnectPorts, StripeConnect, state_hash};
+use vaultra_core::services::stripe_sync::{Quiet, StripeSync, SyncMode, SyncPorts};
 use vaultra_stripe_fake::{Config as FakeConfig, DEFAULT_CLIENT_ID, FakeStripe};
 
 const REDIRECT: &str = "https://app.vaultra.test/stripe/callback";
@@ -109,7 +109,7 @@ async fn setup_with_queue(queue: RecordingQueue) -> Env {
     let queue = Arc::new(queue);
     let service = StripeConnect::new(
         source(&fake),
-        store.clone(),
+        ConnectPorts::from(store.clone()),
         queue.clone(),
         clock.clone(),
         Arc::new(OsEntropy),
@@ -232,7 +232,7 @@ async fn connect_links_the_account_stores_no_token_and_queues_its_backfill() {
     env.fake.add_merchant(CONNECTED, &merchant).unwrap();
     let sync = StripeSync::new(
         source(&env.fake),
-        env.store.clone(),
+        SyncPorts::from(env.store.clone()),
         env.clock.clone(),
         Arc::new(RecordingSleeper::default()),
     );

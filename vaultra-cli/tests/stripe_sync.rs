@@ -32,7 +32,7 @@ use vaultra_core::ports::{
 use vaultra_core::report::{Options, Report, assess};
 use vaultra_core::scoring::Policy;
 use vaultra_core::services::stripe_sync::{
-    DEAD_LETTER_KIND, Quiet, StripeSync, SyncConfig, SyncMode,
+    DEAD_LETTER_KIND, Quiet, StripeSync, SyncConfig, SyncMode, SyncPorts,
 };
 use vaultra_stripe_fake::{Config as FakeConfig, FakeStripe, Fault};
 
@@ -116,7 +116,7 @@ impl Env {
     fn service(&self, source: Arc<dyn PaymentSource>, config: SyncConfig) -> StripeSync {
         StripeSync::new(
             source,
-            self.store.clone(),
+            SyncPorts::from(self.store.clone()),
             self.clock.clone(),
             self.sleeper.clone(),
         )

@@ -25,7 +25,7 @@ use vaultra_core::domain::{
 use vaultra_core::metrics::{self, CurrencyChoice, Window};
 use vaultra_core::ports::{EventRecord, FixedClock, Store};
 use vaultra_core::services::stripe_webhook::{
-    IgnoredReason, SIGNATURE_FIELD, StripeWebhooks, WebhookOutcome,
+    IgnoredReason, SIGNATURE_FIELD, StripeWebhooks, WebhookOutcome, WebhookPorts,
 };
 use vaultra_core::{Error, ports::IngestStats};
 
@@ -71,7 +71,7 @@ async fn setup_with(store: Arc<dyn Store>) -> Env {
     let source = Arc::new(StripeSource::new(config).unwrap());
     let clock = Arc::new(FixedClock::new(DateTime::from_timestamp(NOW, 0).unwrap()));
     Env {
-        service: StripeWebhooks::new(source, store.clone(), clock),
+        service: StripeWebhooks::new(source, WebhookPorts::from(store.clone()), clock),
         store,
         business,
         account,

@@ -35,7 +35,7 @@ use vaultra_adapters::stripe::{StripeConfig, StripeSource, TokioSleeper};
 use vaultra_adapters::synth::{self, Profile};
 use vaultra_core::domain::{NewBusiness, NewUser, Provider};
 use vaultra_core::ports::{FixedClock, PageQuery, PaymentSource, Store, Stream};
-use vaultra_core::services::stripe_sync::{Quiet, StripeSync, SyncConfig};
+use vaultra_core::services::stripe_sync::{Quiet, StripeSync, SyncConfig, SyncPorts};
 use vaultra_stripe_fake::{Config, FakeStripe, Fault};
 
 const ACCOUNT: &str = "acct_1BenchMerchant0000";
@@ -182,7 +182,7 @@ async fn run(
         .await?;
     let sync = StripeSync::new(
         source.clone(),
-        store.clone(),
+        SyncPorts::from(store.clone()),
         Arc::new(FixedClock::new(now)),
         Arc::new(TokioSleeper),
     )

@@ -59,13 +59,13 @@ use crate::ports::{Clock, JobKind, JobQueue, JobTask, PaymentSource, Sleeper, Ta
 use crate::report::Report;
 use crate::scoring::{Changes, Effect, Indicators, Policy, SPEC_V1, simulate};
 use crate::services::access::{Need, authorize, business_not_found};
-use crate::services::jobs::{JobRunner, TaskOutcome, TaskReport};
-use crate::services::metrics::{MetricsService, MetricsView};
-use crate::services::recommendations::RecommendationsService;
-use crate::services::stripe_connect::{Connected, Entropy, StripeConnect};
-use crate::services::stripe_sync::{StripeSync, SyncObserver, SyncReport};
-use crate::services::stripe_webhook::{StripeWebhooks, WebhookOutcome};
-use crate::services::users::UsersService;
+use crate::services::jobs::{JobPorts, JobRunner, TaskOutcome, TaskReport};
+use crate::services::metrics::{MetricsPorts, MetricsService, MetricsView};
+use crate::services::recommendations::{RecommendationsPorts, RecommendationsService};
+use crate::services::stripe_connect::{ConnectPorts, Connected, Entropy, StripeConnect};
+use crate::services::stripe_sync::{StripeSync, SyncObserver, SyncPorts, SyncReport};
+use crate::services::stripe_webhook::{StripeWebhooks, WebhookOutcome, WebhookPorts};
+use crate::services::users::{UsersPorts, UsersService};
 
 pub use crate::services::Actor;
 
@@ -186,10 +186,14 @@ impl VaultraBuilder {
             None => Arc::new(Policy::builtin(SPEC_V1)?),
         };
         Ok(Vaultra {
-            users: UsersService::new(self.store.clone()),
-            metrics: MetricsService::new(self.store.clone(), clock.clone(), policy.clone()),
+            users: UsersService::new(UsersPorts::from(self.store.clone())),
+            metrics: MetricsService::new(
+                MetricsPorts::from(self.store.clone()),
+                clock.clone(),
+                policy.clone(),
+            ),
             recommendations: RecommendationsService::new(
-                self.store.clone(),
+                RecommendationsPorts::from(self.store.clone()),
                 clock.clone(),
                 policy.clone(),
             ),
@@ -650,7 +654,7 @@ impl Vaultra {
         }
         let service = StripeSync::new(
             self.source()?.clone(),
-            self.store.clone(),
+            SyncPorts::from(self.store.clone()),
             self.clock.clone(),
             self.sleeper()?.clone(),
         );
@@ -678,7 +682,7 @@ impl Vaultra {
         };
         Ok(StripeConnect::new(
             self.source()?.clone(),
-            self.store.clone(),
+            ConnectPorts::from(self.store.clone()),
             self.queue.clone().ok_or_else(|| missing("a job queue"))?,
             self.clock.clone(),
             self.entropy.clone().ok_or_else(|| missing("entropy"))?,
@@ -722,7 +726,7 @@ impl Vaultra {
     ) -> Result<WebhookOutcome> {
         StripeWebhooks::new(
             self.source()?.clone(),
-            self.store.clone(),
+            WebhookPorts::from(self.store.clone()),
             self.clock.clone(),
         )
         .handle_webhook(payload, signature)
@@ -781,7 +785,7 @@ impl Vaultra {
     /// source, if any).
     pub fn job_runner(&self) -> Result<JobRunner> {
         let runner = JobRunner::new(
-            self.store.clone(),
+            JobPorts::from(self.store.clone()),
             self.clock.clone(),
             self.sleeper()?.clone(),
             self.policy.clone(),

@@ -2,7 +2,7 @@
 //!
 //! [`JobRunner`] runs one [`JobTask`]: the fan-out of a slot (which lists the subjects
 //! and returns one task per subject) or the work for one subject. Every run goes through
-//! the [`JobLedger`](crate::ports::JobLedger) first, so a task key runs once however many
+//! the [`JobLedger`] first, so a task key runs once however many
 //! schedulers enqueue it or workers receive it; a crashed run is taken over under the
 //! rule of the caller's [`Takeover`]. Work that fails with a retryable error is retried
 //! with exponential backoff and jitter, [`RetryConfig::max_attempts`] times in all, then
@@ -28,15 +28,20 @@ use uuid::Uuid;
 
 use crate::domain::Provider;
 use crate::error::{Error, Result};
-use crate::ports::jobs::{Begin, JobKind, JobTask, NewDigest, RunStatus, Takeover};
+use crate::ports::jobs::{
+    Begin, JobKind, JobLedger, JobTask, NewDigest, NotificationStore, RunStatus, Takeover,
+};
 use crate::ports::payments::{PaymentSource, Sleeper};
-use crate::ports::storage::{NewDeadLetter, Store};
+use crate::ports::storage::{
+    AnalyticsStore, BusinessStore, DeadLetterStore, IntegrationStore, NewDeadLetter, PaymentStore,
+    RecommendationStore, Store,
+};
 use crate::ports::{Clock, FixedClock};
 use crate::scoring::Policy;
 use crate::services::access::Actor;
-use crate::services::metrics::MetricsService;
-use crate::services::recommendations::RecommendationsService;
-use crate::services::stripe_sync::{Quiet, StripeSync};
+use crate::services::metrics::{MetricsPorts, MetricsService};
+use crate::services::recommendations::{RecommendationsPorts, RecommendationsService};
+use crate::services::stripe_sync::{Quiet, StripeSync, SyncPorts};
 
 /// How failing work is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,10 +112,77 @@ pub struct TaskReport {
     pub follow_ups: Vec<JobTask>,
 }
 
+/// The storage the job runner works on: the ledger and the outbox, and what the
+/// services it runs need ([`MetricsPorts`], [`RecommendationsPorts`], [`SyncPorts`]).
+#[derive(Debug, Clone)]
+pub struct JobPorts {
+    /// Which task ran for which slot.
+    pub ledger: Arc<dyn JobLedger>,
+    /// Where work that failed for good is recorded (and the syncs' dead letters).
+    pub dead_letters: Arc<dyn DeadLetterStore>,
+    /// The businesses a fan-out covers, and the services' membership checks.
+    pub businesses: Arc<dyn BusinessStore>,
+    /// The connected accounts a sync fan-out covers, and the syncs' positions.
+    pub integrations: Arc<dyn IntegrationStore>,
+    /// The payment data metrics measure and syncs store.
+    pub payments: Arc<dyn PaymentStore>,
+    /// Metric snapshots and readiness scores.
+    pub analytics: Arc<dyn AnalyticsStore>,
+    /// Stored recommendations.
+    pub recommendations: Arc<dyn RecommendationStore>,
+    /// The digest recipients and the outbox.
+    pub notifications: Arc<dyn NotificationStore>,
+}
+
+impl From<Arc<dyn Store>> for JobPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            ledger: store.clone(),
+            dead_letters: store.clone(),
+            businesses: store.clone(),
+            integrations: store.clone(),
+            payments: store.clone(),
+            analytics: store.clone(),
+            recommendations: store.clone(),
+            notifications: store,
+        }
+    }
+}
+
+impl JobPorts {
+    /// What the metrics and readiness jobs run over.
+    fn metrics(&self) -> MetricsPorts {
+        MetricsPorts {
+            businesses: self.businesses.clone(),
+            integrations: self.integrations.clone(),
+            payments: self.payments.clone(),
+            analytics: self.analytics.clone(),
+        }
+    }
+
+    /// What the recommendations job runs over.
+    fn recommendations(&self) -> RecommendationsPorts {
+        RecommendationsPorts {
+            businesses: self.businesses.clone(),
+            analytics: self.analytics.clone(),
+            recommendations: self.recommendations.clone(),
+        }
+    }
+
+    /// What a sync runs over.
+    fn sync(&self) -> SyncPorts {
+        SyncPorts {
+            integrations: self.integrations.clone(),
+            payments: self.payments.clone(),
+            dead_letters: self.dead_letters.clone(),
+        }
+    }
+}
+
 /// Runs the tasks of the scheduled jobs over the ports.
 #[derive(Debug, Clone)]
 pub struct JobRunner {
-    store: Arc<dyn Store>,
+    ports: JobPorts,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     policy: Arc<Policy>,
@@ -119,17 +191,17 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
-    /// A runner over `store`; `clock` stamps the ledger and the syncs, `sleeper` waits
+    /// A runner over these ports; `clock` stamps the ledger and the syncs, `sleeper` waits
     /// between retries. Without a payment source ([`JobRunner::with_source`]) the
     /// `stripe_sync` fan-out finds nothing to do.
     pub fn new(
-        store: Arc<dyn Store>,
+        ports: JobPorts,
         clock: Arc<dyn Clock>,
         sleeper: Arc<dyn Sleeper>,
         policy: Arc<Policy>,
     ) -> Self {
         Self {
-            store,
+            ports,
             clock,
             sleeper,
             policy,
@@ -152,9 +224,9 @@ impl JobRunner {
         self
     }
 
-    /// The store the runner works on.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The ports the runner works on.
+    pub fn ports(&self) -> &JobPorts {
+        &self.ports
     }
 
     /// Runs `task` once if the ledger lets it (see the module documentation).
@@ -164,7 +236,8 @@ impl JobRunner {
     pub async fn run(&self, task: &JobTask, takeover: Takeover) -> Result<TaskReport> {
         let key = task.key();
         match self
-            .store
+            .ports
+            .ledger
             .begin_run(task, self.clock.now(), takeover)
             .await?
         {
@@ -185,7 +258,8 @@ impl JobRunner {
         };
         match result {
             Ok((summary, follow_ups)) => {
-                self.store
+                self.ports
+                    .ledger
                     .finish_run(&key, RunStatus::Succeeded, None, self.clock.now())
                     .await?;
                 Ok(TaskReport {
@@ -197,7 +271,8 @@ impl JobRunner {
             Err(error) => {
                 let message = error.to_string();
                 if task.job != JobKind::StripeSync || task.subject.is_none() {
-                    self.store
+                    self.ports
+                        .dead_letters
                         .dead_letter(NewDeadLetter {
                             kind: task.job.as_str().to_owned(),
                             key: key.clone(),
@@ -209,7 +284,8 @@ impl JobRunner {
                         })
                         .await?;
                 }
-                self.store
+                self.ports
+                    .ledger
                     .finish_run(&key, RunStatus::Failed, Some(&message), self.clock.now())
                     .await?;
                 Ok(TaskReport {
@@ -271,7 +347,7 @@ impl JobRunner {
         match task.job {
             JobKind::StripeSync => self.sync(subject).await.map(|s| (s, Vec::new())),
             JobKind::ComputeMetrics => {
-                let metrics = MetricsService::new(self.store.clone(), as_of, self.policy.clone());
+                let metrics = MetricsService::new(self.ports.metrics(), as_of, self.policy.clone());
                 let window = metrics.default_window()?;
                 let view = metrics.compute_metrics(&system, subject, window).await?;
                 let next = JobTask::for_subject(JobKind::ComputeReadiness, subject, task.slot);
@@ -285,7 +361,7 @@ impl JobRunner {
                 Ok((summary, vec![next]))
             }
             JobKind::ComputeReadiness => {
-                let metrics = MetricsService::new(self.store.clone(), as_of, self.policy.clone());
+                let metrics = MetricsService::new(self.ports.metrics(), as_of, self.policy.clone());
                 match metrics.compute_readiness_score(&system, subject).await {
                     Ok(score) => Ok((
                         format!(
@@ -303,8 +379,11 @@ impl JobRunner {
                 }
             }
             JobKind::GenerateRecommendations => {
-                let recs =
-                    RecommendationsService::new(self.store.clone(), as_of, self.policy.clone());
+                let recs = RecommendationsService::new(
+                    self.ports.recommendations(),
+                    as_of,
+                    self.policy.clone(),
+                );
                 match recs.generate_recommendations(&system, subject).await {
                     Ok(live) => Ok((
                         format!("business {subject}: {} live recommendations", live.len()),
@@ -330,7 +409,8 @@ impl JobRunner {
             JobKind::StripeSync => match self.source {
                 None => Vec::new(),
                 Some(_) => self
-                    .store
+                    .ports
+                    .integrations
                     .connected_accounts(Provider::Stripe)
                     .await?
                     .into_iter()
@@ -340,14 +420,16 @@ impl JobRunner {
             JobKind::ComputeMetrics
             | JobKind::ComputeReadiness
             | JobKind::GenerateRecommendations => self
-                .store
+                .ports
+                .businesses
                 .list_businesses()
                 .await?
                 .into_iter()
                 .map(|b| b.id)
                 .collect(),
             JobKind::SendNotificationDigest => {
-                self.store
+                self.ports
+                    .notifications
                     .digest_recipients(task.slot, task.slot + Duration::days(1))
                     .await?
             }
@@ -365,10 +447,10 @@ impl JobRunner {
                 retryable: false,
             });
         };
-        let account = self.store.get_account(account_id).await?;
+        let account = self.ports.integrations.get_account(account_id).await?;
         let sync = StripeSync::new(
             source,
-            self.store.clone(),
+            self.ports.sync(),
             self.clock.clone(),
             self.sleeper.clone(),
         );
@@ -381,7 +463,8 @@ impl JobRunner {
 
     async fn digest(&self, user: Uuid, day: DateTime<Utc>) -> Result<String> {
         let items = self
-            .store
+            .ports
+            .notifications
             .new_recommendations_for(user, day, day + Duration::days(1))
             .await?;
         if items.is_empty() {
@@ -402,7 +485,8 @@ impl JobRunner {
             body.push_str(&format!("  [{}] {}\n", item.priority, item.title));
         }
         let stored = self
-            .store
+            .ports
+            .notifications
             .insert_digest(NewDigest {
                 user_id: user,
                 digest_date: date,

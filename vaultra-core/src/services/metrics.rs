@@ -21,7 +21,10 @@ use crate::domain::Currency;
 use crate::error::{Error, Result};
 use crate::metrics::{self, CurrencyChoice, DEFAULT_WINDOW_DAYS, MetricParts, Metrics, Window};
 use crate::ports::Clock;
-use crate::ports::storage::{MetricSnapshot, NewScore, NewSnapshot, ScoreRecord, Store};
+use crate::ports::storage::{
+    AnalyticsStore, BusinessStore, IntegrationStore, MetricSnapshot, NewScore, NewSnapshot,
+    PaymentStore, ScoreRecord, Store,
+};
 use crate::scoring::{Indicators, Policy, score};
 
 /// How many scores [`MetricsService::get_readiness_history`] returns when a host has no
@@ -104,19 +107,55 @@ pub struct ScoreView {
     pub basis: Option<DataBasis>,
 }
 
+/// The storage the Metrics service works on.
+#[derive(Debug, Clone)]
+pub struct MetricsPorts {
+    /// The membership check.
+    pub businesses: Arc<dyn BusinessStore>,
+    /// When the business's accounts last synced (the freshness of a snapshot).
+    pub integrations: Arc<dyn IntegrationStore>,
+    /// The payment data measured and how much history it has.
+    pub payments: Arc<dyn PaymentStore>,
+    /// Where snapshots and scores are kept.
+    pub analytics: Arc<dyn AnalyticsStore>,
+}
+
+impl From<Arc<dyn Store>> for MetricsPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            businesses: store.clone(),
+            integrations: store.clone(),
+            payments: store.clone(),
+            analytics: store,
+        }
+    }
+}
+
 /// Metric snapshots and readiness scores.
 #[derive(Debug, Clone)]
 pub struct MetricsService {
-    store: Arc<dyn Store>,
+    businesses: Arc<dyn BusinessStore>,
+    integrations: Arc<dyn IntegrationStore>,
+    payments: Arc<dyn PaymentStore>,
+    analytics: Arc<dyn AnalyticsStore>,
     clock: Arc<dyn Clock>,
     policy: Arc<Policy>,
 }
 
 impl MetricsService {
-    /// A service over `store`, timed by `clock`, scoring under `policy`.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: Arc<Policy>) -> Self {
+    /// A service over these ports, timed by `clock`, scoring under `policy`.
+    pub fn new(ports: MetricsPorts, clock: Arc<dyn Clock>, policy: Arc<Policy>) -> Self {
+        let MetricsPorts {
+            businesses,
+            integrations,
+            payments,
+            analytics,
+        } = ports;
         Self {
-            store,
+            businesses,
+            integrations,
+            payments,
+            analytics,
             clock,
             policy,
         }
@@ -151,21 +190,21 @@ impl MetricsService {
         window: Window,
         currency: CurrencyChoice,
     ) -> Result<MetricsView> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
         // The sync time is read before the payment data: a sync finishing in between then
         // makes the snapshot look older than its data, never newer.
         let data_synced_at = self
-            .store
+            .integrations
             .accounts_of(business)
             .await?
             .iter()
             .filter_map(|a| a.last_synced_at)
             .max();
-        let data = self.store.payment_data(business, window).await?;
+        let data = self.payments.payment_data(business, window).await?;
         let computed = metrics::compute(&data, window, currency);
-        let coverage = self.store.coverage(business).await?;
+        let coverage = self.payments.coverage(business).await?;
         let snapshot = self
-            .store
+            .analytics
             .insert_snapshot(NewSnapshot {
                 business_id: business,
                 computed_at: self.clock.now(),
@@ -183,8 +222,8 @@ impl MetricsService {
         actor: &Actor,
         business: Uuid,
     ) -> Result<Option<MetricsView>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
-        self.store
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
+        self.analytics
             .latest_snapshot(business)
             .await?
             .map(MetricsView::from_snapshot)
@@ -200,14 +239,14 @@ impl MetricsService {
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<MetricsView>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
         if start > end {
             return Err(Error::invalid(
                 "start_date",
                 format!("{start} is after the end date {end}"),
             ));
         }
-        self.store
+        self.analytics
             .snapshots_between(business, start, end)
             .await?
             .into_iter()
@@ -225,15 +264,15 @@ impl MetricsService {
         actor: &Actor,
         business: Uuid,
     ) -> Result<ScoreView> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
         let snapshot = self
-            .store
+            .analytics
             .latest_snapshot(business)
             .await?
             .ok_or_else(|| no_snapshot(business))?;
         let readiness = score(&self.policy, &Indicators::from(&metrics_of(&snapshot)?));
         let record = self
-            .store
+            .analytics
             .insert_score(NewScore {
                 business_id: business,
                 snapshot_id: Some(snapshot.id),
@@ -253,8 +292,8 @@ impl MetricsService {
         actor: &Actor,
         business: Uuid,
     ) -> Result<Option<ScoreView>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
-        match self.store.latest_score(business).await? {
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
+        match self.analytics.latest_score(business).await? {
             Some(record) => Ok(Some(self.score_view(record).await?)),
             None => Ok(None),
         }
@@ -268,14 +307,14 @@ impl MetricsService {
         business: Uuid,
         limit: u32,
     ) -> Result<Vec<ScoreView>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
         if !(1..=MAX_HISTORY_LIMIT).contains(&limit) {
             return Err(Error::invalid(
                 "limit",
                 format!("{limit} is outside 1..={MAX_HISTORY_LIMIT}"),
             ));
         }
-        let records = self.store.score_history(business, limit).await?;
+        let records = self.analytics.score_history(business, limit).await?;
         let mut views = Vec::with_capacity(records.len());
         // Scores computed in a row often share a snapshot; read each snapshot once.
         let mut last: Option<MetricSnapshot> = None;
@@ -284,7 +323,7 @@ impl MetricsService {
                 None => None,
                 Some(id) => {
                     if last.as_ref().is_none_or(|s| s.id != id) {
-                        last = Some(self.store.get_snapshot(id).await?);
+                        last = Some(self.analytics.get_snapshot(id).await?);
                     }
                     last.as_ref().map(DataBasis::of)
                 }
@@ -299,7 +338,7 @@ impl MetricsService {
 
     async fn score_view(&self, record: ScoreRecord) -> Result<ScoreView> {
         let basis = match record.snapshot_id {
-            Some(id) => Some(DataBasis::of(&self.store.get_snapshot(id).await?)),
+            Some(id) => Some(DataBasis::of(&self.analytics.get_snapshot(id).await?)),
             None => None,
         };
         Ok(ScoreView {

@@ -38,7 +38,9 @@ use super::access::{Actor, Need, authorize};
 use super::metrics::{metrics_of, no_snapshot};
 use crate::error::{Error, Result};
 use crate::ports::Clock;
-use crate::ports::storage::{RecommendationRecord, Store};
+use crate::ports::storage::{
+    AnalyticsStore, BusinessStore, RecommendationRecord, RecommendationStore, Store,
+};
 use crate::recommend::{
     Priority, Recommendation, RecommendationStatus, is_suppressed, recommend, suppressed_after,
 };
@@ -59,20 +61,50 @@ pub struct TopRecommendation {
     pub id: Option<Uuid>,
 }
 
+/// The storage the Recommendations service works on.
+#[derive(Debug, Clone)]
+pub struct RecommendationsPorts {
+    /// The membership check.
+    pub businesses: Arc<dyn BusinessStore>,
+    /// The latest metric snapshot the rules run over.
+    pub analytics: Arc<dyn AnalyticsStore>,
+    /// The stored recommendations and their lifecycle.
+    pub recommendations: Arc<dyn RecommendationStore>,
+}
+
+impl From<Arc<dyn Store>> for RecommendationsPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            businesses: store.clone(),
+            analytics: store.clone(),
+            recommendations: store,
+        }
+    }
+}
+
 /// Recommendations for a business and their status.
 #[derive(Debug, Clone)]
 pub struct RecommendationsService {
-    store: Arc<dyn Store>,
+    businesses: Arc<dyn BusinessStore>,
+    analytics: Arc<dyn AnalyticsStore>,
+    recommendations: Arc<dyn RecommendationStore>,
     clock: Arc<dyn Clock>,
     policy: Arc<Policy>,
 }
 
 impl RecommendationsService {
-    /// A service over `store`, timed by `clock` (dismissal suppression is measured with
-    /// it), with the rules of `policy`.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: Arc<Policy>) -> Self {
+    /// A service over these ports, timed by `clock` (dismissal suppression is measured
+    /// with it), with the rules of `policy`.
+    pub fn new(ports: RecommendationsPorts, clock: Arc<dyn Clock>, policy: Arc<Policy>) -> Self {
+        let RecommendationsPorts {
+            businesses,
+            analytics,
+            recommendations,
+        } = ports;
         Self {
-            store,
+            businesses,
+            analytics,
+            recommendations,
             clock,
             policy,
         }
@@ -90,9 +122,9 @@ impl RecommendationsService {
         actor: &Actor,
         business: Uuid,
     ) -> Result<Vec<RecommendationRecord>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
         let snapshot = self
-            .store
+            .analytics
             .latest_snapshot(business)
             .await?
             .ok_or_else(|| no_snapshot(business))?;
@@ -100,7 +132,7 @@ impl RecommendationsService {
         let readiness = score(&self.policy, &Indicators::from(&metrics));
         let now = self.clock.now();
         let recs = recommend(&self.policy, &readiness, Some(&metrics));
-        self.store
+        self.recommendations
             .store_generation(business, &recs, now, suppressed_after(now))
             .await
     }
@@ -123,12 +155,12 @@ impl RecommendationsService {
         computed: &[Recommendation],
         limit: usize,
     ) -> Result<Vec<TopRecommendation>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
         let now = self.clock.now();
         let mut live: HashMap<String, (RecommendationStatus, Uuid)> = HashMap::new();
         let mut dismissed: HashMap<String, DateTime<Utc>> = HashMap::new();
         for r in self
-            .store
+            .recommendations
             .list_recommendations(business, None, None)
             .await?
         {
@@ -176,8 +208,8 @@ impl RecommendationsService {
         status: Option<RecommendationStatus>,
         priority: Option<Priority>,
     ) -> Result<Vec<RecommendationRecord>> {
-        authorize(&*self.store, actor, business, Need::Member).await?;
-        self.store
+        authorize(&*self.businesses, actor, business, Need::Member).await?;
+        self.recommendations
             .list_recommendations(business, status, priority)
             .await
     }
@@ -206,9 +238,9 @@ impl RecommendationsService {
                 "a recommendation can only be accepted or dismissed",
             ));
         }
-        let current = self.store.get_recommendation(id).await?;
+        let current = self.recommendations.get_recommendation(id).await?;
         authorize(
-            &*self.store,
+            &*self.businesses,
             &Actor::User(user),
             current.business_id,
             Need::Member,
@@ -223,7 +255,7 @@ impl RecommendationsService {
             other => other,
         })?;
         current.status.transition(status)?;
-        self.store
+        self.recommendations
             .set_recommendation_status(id, current.status, status, self.clock.now())
             .await
     }

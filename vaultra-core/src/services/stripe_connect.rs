@@ -25,7 +25,8 @@ use uuid::Uuid;
 use crate::domain::{IntegrationAccount, Provider};
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, EnqueueReport, JobKind, JobQueue, JobTask, OAuthState, PaymentSource, Store,
+    BusinessStore, Clock, EnqueueReport, IntegrationStore, JobKind, JobQueue, JobTask, OAuthState,
+    OAuthStateStore, PaymentSource, Store,
 };
 
 use super::access::{Actor, Need, authorize};
@@ -71,12 +72,35 @@ pub struct Connected {
     pub backfill: Backfill,
 }
 
-/// The Connect service: a [`PaymentSource`], a [`Store`], a [`JobQueue`], time and
-/// randomness injected.
+/// The storage the Connect service works on.
+#[derive(Debug, Clone)]
+pub struct ConnectPorts {
+    /// The check that the user may change the business.
+    pub businesses: Arc<dyn BusinessStore>,
+    /// The single-use states of started flows.
+    pub oauth_states: Arc<dyn OAuthStateStore>,
+    /// Where the connected account is linked.
+    pub integrations: Arc<dyn IntegrationStore>,
+}
+
+impl From<Arc<dyn Store>> for ConnectPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            businesses: store.clone(),
+            oauth_states: store.clone(),
+            integrations: store,
+        }
+    }
+}
+
+/// The Connect service: a [`PaymentSource`], its [`ConnectPorts`], a [`JobQueue`], time
+/// and randomness injected.
 #[derive(Debug, Clone)]
 pub struct StripeConnect {
     source: Arc<dyn PaymentSource>,
-    store: Arc<dyn Store>,
+    businesses: Arc<dyn BusinessStore>,
+    oauth_states: Arc<dyn OAuthStateStore>,
+    integrations: Arc<dyn IntegrationStore>,
     jobs: Arc<dyn JobQueue>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
@@ -87,14 +111,21 @@ impl StripeConnect {
     /// A Connect service whose states live [`DEFAULT_STATE_TTL`].
     pub fn new(
         source: Arc<dyn PaymentSource>,
-        store: Arc<dyn Store>,
+        ports: ConnectPorts,
         jobs: Arc<dyn JobQueue>,
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
     ) -> Self {
+        let ConnectPorts {
+            businesses,
+            oauth_states,
+            integrations,
+        } = ports;
         Self {
             source,
-            store,
+            businesses,
+            oauth_states,
+            integrations,
             jobs,
             clock,
             entropy,
@@ -122,7 +153,13 @@ impl StripeConnect {
         business: Uuid,
         redirect_uri: Option<&str>,
     ) -> Result<String> {
-        authorize(&*self.store, &Actor::User(user), business, Need::Manager).await?;
+        authorize(
+            &*self.businesses,
+            &Actor::User(user),
+            business,
+            Need::Manager,
+        )
+        .await?;
         let mut bytes = [0u8; 32];
         self.entropy.fill(&mut bytes)?;
         let state = hex(&bytes);
@@ -130,7 +167,7 @@ impl StripeConnect {
         // The URL is built before anything is stored: a misconfigured source leaves
         // no dangling state.
         let url = self.source.connect_url(&state, redirect_uri)?;
-        self.store
+        self.oauth_states
             .save_oauth_state(&OAuthState {
                 state_hash: state_hash(&state),
                 purpose: PURPOSE.to_owned(),
@@ -163,7 +200,7 @@ impl StripeConnect {
         };
         let now = self.clock.now();
         let taken = self
-            .store
+            .oauth_states
             .take_oauth_state(&state_hash(state), PURPOSE, now)
             .await?
             .ok_or_else(refused)?;
@@ -174,10 +211,16 @@ impl StripeConnect {
             return Err(refused());
         }
         // Roles can change while the user is on Stripe's page.
-        authorize(&*self.store, &Actor::User(user), business, Need::Manager).await?;
+        authorize(
+            &*self.businesses,
+            &Actor::User(user),
+            business,
+            Need::Manager,
+        )
+        .await?;
         let connected = self.source.exchange_code(code).await?;
         let account = self
-            .store
+            .integrations
             .link_account(business, Provider::Stripe, &connected.account_id)
             .await?;
         let task = JobTask::for_subject(

@@ -44,8 +44,9 @@ use crate::domain::IntegrationAccount;
 use crate::domain::stripe::{Kind, Normalized, StripeObject};
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, CursorUpdate, Ingest, IngestBatch, IngestStats, NewDeadLetter, Page, PageQuery,
-    PaymentSource, Sleeper, SourceError, SourceErrorKind, Store, Stream,
+    Clock, CursorUpdate, DeadLetterStore, Ingest, IngestBatch, IngestStats, IntegrationStore,
+    NewDeadLetter, Page, PageQuery, PaymentSource, PaymentStore, Sleeper, SourceError,
+    SourceErrorKind, Store, Stream,
 };
 
 /// The cursor stream holding a sync's position.
@@ -177,11 +178,34 @@ enum SyncState {
     },
 }
 
-/// The sync service: one [`PaymentSource`], one [`Store`], time and waiting injected.
+/// The storage a sync works on.
+#[derive(Debug, Clone)]
+pub struct SyncPorts {
+    /// The account's saved position and its sync status.
+    pub integrations: Arc<dyn IntegrationStore>,
+    /// Where the pages go, each with the position after it.
+    pub payments: Arc<dyn PaymentStore>,
+    /// Where a sync that gave up is recorded.
+    pub dead_letters: Arc<dyn DeadLetterStore>,
+}
+
+impl From<Arc<dyn Store>> for SyncPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            integrations: store.clone(),
+            payments: store.clone(),
+            dead_letters: store,
+        }
+    }
+}
+
+/// The sync service: one [`PaymentSource`], its [`SyncPorts`], time and waiting injected.
 #[derive(Debug, Clone)]
 pub struct StripeSync {
     source: Arc<dyn PaymentSource>,
-    store: Arc<dyn Store>,
+    integrations: Arc<dyn IntegrationStore>,
+    payments: Arc<dyn PaymentStore>,
+    dead_letters: Arc<dyn DeadLetterStore>,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
     config: SyncConfig,
@@ -233,13 +257,20 @@ impl StripeSync {
     /// A sync service over these ports with [`SyncConfig::default`].
     pub fn new(
         source: Arc<dyn PaymentSource>,
-        store: Arc<dyn Store>,
+        ports: SyncPorts,
         clock: Arc<dyn Clock>,
         sleeper: Arc<dyn Sleeper>,
     ) -> Self {
+        let SyncPorts {
+            integrations,
+            payments,
+            dead_letters,
+        } = ports;
         Self {
             source,
-            store,
+            integrations,
+            payments,
+            dead_letters,
             clock,
             sleeper,
             config: SyncConfig::default(),
@@ -281,7 +312,7 @@ impl StripeSync {
         };
         match outcome {
             Ok(()) => {
-                self.store
+                self.integrations
                     .record_sync_success(account.id, self.clock.now())
                     .await?;
                 Ok(SyncReport {
@@ -297,9 +328,12 @@ impl StripeSync {
             Err(error) => {
                 let message = error.to_string();
                 // Recording the failure must not hide the sync's own error.
-                let _ = self.store.record_sync_failure(account.id, &message).await;
                 let _ = self
-                    .store
+                    .integrations
+                    .record_sync_failure(account.id, &message)
+                    .await;
+                let _ = self
+                    .dead_letters
                     .dead_letter(NewDeadLetter {
                         kind: DEAD_LETTER_KIND.to_owned(),
                         key: account.id.to_string(),
@@ -387,7 +421,7 @@ impl StripeSync {
     }
 
     async fn load_state(&self, account: &IntegrationAccount) -> Result<Option<SyncState>> {
-        match self.store.cursor(account.id, CURSOR_STREAM).await? {
+        match self.integrations.cursor(account.id, CURSOR_STREAM).await? {
             None => Ok(None),
             Some(raw) => serde_json::from_str(&raw).map(Some).map_err(|e| {
                 Error::Internal(format!(
@@ -417,7 +451,7 @@ impl StripeSync {
             value,
         };
         let stats = self
-            .store
+            .payments
             .ingest(account.business_id, Some(account.id), batch, Some(&cursor))
             .await?;
         observer.page(stream, objects, &stats);

@@ -40,8 +40,8 @@ use uuid::Uuid;
 use crate::domain::{ConnectionStatus, IntegrationAccount, Provider};
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, EventOutcome, EventRecord, IngestStats, PaymentSource, SourceErrorKind, SourceEvent,
-    Store,
+    Clock, EventOutcome, EventRecord, EventStore, IngestStats, IntegrationStore, PaymentSource,
+    PaymentStore, SourceErrorKind, SourceEvent, Store,
 };
 
 use super::stripe_sync::events_batch;
@@ -110,25 +110,51 @@ pub enum WebhookOutcome {
     },
 }
 
-/// The webhook service: one [`PaymentSource`] (which holds the signing secrets), one
-/// [`Store`], time injected.
+/// The storage the webhook service works on.
+#[derive(Debug, Clone)]
+pub struct WebhookPorts {
+    /// Which events were recorded and processed.
+    pub events: Arc<dyn EventStore>,
+    /// The account an event belongs to, and its connection status.
+    pub integrations: Arc<dyn IntegrationStore>,
+    /// Where an event's object is stored.
+    pub payments: Arc<dyn PaymentStore>,
+}
+
+impl From<Arc<dyn Store>> for WebhookPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            events: store.clone(),
+            integrations: store.clone(),
+            payments: store,
+        }
+    }
+}
+
+/// The webhook service: one [`PaymentSource`] (which holds the signing secrets), its
+/// [`WebhookPorts`], time injected.
 #[derive(Debug, Clone)]
 pub struct StripeWebhooks {
     source: Arc<dyn PaymentSource>,
-    store: Arc<dyn Store>,
+    events: Arc<dyn EventStore>,
+    integrations: Arc<dyn IntegrationStore>,
+    payments: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl StripeWebhooks {
     /// A webhook service over these ports.
-    pub fn new(
-        source: Arc<dyn PaymentSource>,
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(source: Arc<dyn PaymentSource>, ports: WebhookPorts, clock: Arc<dyn Clock>) -> Self {
+        let WebhookPorts {
+            events,
+            integrations,
+            payments,
+        } = ports;
         Self {
             source,
-            store,
+            events,
+            integrations,
+            payments,
             clock,
         }
     }
@@ -158,13 +184,13 @@ impl StripeWebhooks {
             })?,
             payload: event.event.clone(),
         };
-        if self.store.record_event(&record).await? == EventOutcome::AlreadyRecorded
-            && self.store.event_processed(&event.id).await? == Some(true)
+        if self.events.record_event(&record).await? == EventOutcome::AlreadyRecorded
+            && self.events.event_processed(&event.id).await? == Some(true)
         {
             return Ok(WebhookOutcome::Duplicate { event_id: event.id });
         }
         let outcome = self.apply(&event).await?;
-        self.store.mark_event_processed(&event.id, now).await?;
+        self.events.mark_event_processed(&event.id, now).await?;
         Ok(outcome)
     }
 
@@ -184,12 +210,16 @@ impl StripeWebhooks {
         let Some(external) = event.account.as_deref() else {
             return ignored(IgnoredReason::PlatformEvent);
         };
-        let Some(account) = self.store.find_account(Provider::Stripe, external).await? else {
+        let Some(account) = self
+            .integrations
+            .find_account(Provider::Stripe, external)
+            .await?
+        else {
             return ignored(IgnoredReason::UnknownAccount);
         };
         if deauthorized {
             // Already disconnected is fine: the delivery is then a no-op.
-            self.store
+            self.integrations
                 .set_account_status(account.id, ConnectionStatus::Disconnected)
                 .await?;
             return Ok(WebhookOutcome::Deauthorized {
@@ -222,7 +252,7 @@ impl StripeWebhooks {
         // No cursor: a webhook does not move the sync's position, so the next sync
         // still reads every event after its own last one (this one included).
         let stored = self
-            .store
+            .payments
             .ingest(account.business_id, Some(account.id), &batch, None)
             .await?;
         Ok(WebhookOutcome::Applied {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::access::{Actor, Need, authorize};
 use crate::domain::{Business, BusinessUpdate, NewBusiness, Role, User, UserUpdate};
 use crate::error::{Error, Result};
-use crate::ports::storage::Store;
+use crate::ports::storage::{BusinessStore, Store, UserStore};
 
 /// Longest accepted display name, in characters (as for new users).
 const MAX_NAME_CHARS: usize = 200;
@@ -41,21 +41,41 @@ pub struct UserProfile {
     pub businesses: Vec<MemberBusiness>,
 }
 
+/// The storage the Users service works on.
+#[derive(Debug, Clone)]
+pub struct UsersPorts {
+    /// Profiles.
+    pub users: Arc<dyn UserStore>,
+    /// Businesses, memberships and the membership check.
+    pub businesses: Arc<dyn BusinessStore>,
+}
+
+impl From<Arc<dyn Store>> for UsersPorts {
+    fn from(store: Arc<dyn Store>) -> Self {
+        Self {
+            users: store.clone(),
+            businesses: store,
+        }
+    }
+}
+
 /// Profiles, businesses and memberships.
 #[derive(Debug, Clone)]
 pub struct UsersService {
-    store: Arc<dyn Store>,
+    users: Arc<dyn UserStore>,
+    businesses: Arc<dyn BusinessStore>,
 }
 
 impl UsersService {
-    /// A service over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    /// A service over these ports.
+    pub fn new(ports: UsersPorts) -> Self {
+        let UsersPorts { users, businesses } = ports;
+        Self { users, businesses }
     }
 
     /// The user with their businesses and roles; `NotFound` if the user does not exist.
     pub async fn get_user_profile(&self, user: Uuid) -> Result<UserProfile> {
-        let found = self.store.get_user(user).await?;
+        let found = self.users.get_user(user).await?;
         let businesses = self.get_user_businesses(user).await?;
         Ok(UserProfile {
             user: found,
@@ -70,7 +90,7 @@ impl UsersService {
     /// `NotFound` if the user does not exist.
     pub async fn update_user_profile(&self, user: Uuid, update: UserUpdate) -> Result<User> {
         let update = validate_user_update(update)?;
-        self.store.update_user(user, update).await
+        self.users.update_user(user, update).await
     }
 
     /// Creates a business owned by `user`.
@@ -82,7 +102,7 @@ impl UsersService {
     /// user does not exist.
     pub async fn create_business(&self, user: Uuid, new: NewBusiness) -> Result<Business> {
         let new = new.validated()?;
-        self.store.create_business(user, new).await
+        self.businesses.create_business(user, new).await
     }
 
     /// Changes a business; the actor must be its owner or an admin.
@@ -95,15 +115,15 @@ impl UsersService {
         business: Uuid,
         update: BusinessUpdate,
     ) -> Result<Business> {
-        authorize(&*self.store, actor, business, Need::Manager).await?;
+        authorize(&*self.businesses, actor, business, Need::Manager).await?;
         let update = update.validated()?;
-        self.store.update_business(business, update).await
+        self.businesses.update_business(business, update).await
     }
 
     /// The businesses `user` belongs to, with their role, oldest first.
     pub async fn get_user_businesses(&self, user: Uuid) -> Result<Vec<MemberBusiness>> {
         Ok(self
-            .store
+            .businesses
             .businesses_of(user)
             .await?
             .into_iter()

@@ -1,4 +1,4 @@
-//! The contract of [`AnalyticsStore`](crate::ports::storage::AnalyticsStore).
+//! The contract of [`AnalyticsStore`].
 
 use std::sync::Arc;
 
@@ -8,7 +8,9 @@ use uuid::Uuid;
 use super::support::{assert_not_found, at_micros, date, ok, owner_and_business, unknown_id};
 use crate::domain::Currency;
 use crate::metrics::{MetricParts, Window};
-use crate::ports::storage::{NewScore, NewSnapshot, ScoreRecord, Store};
+use crate::ports::storage::{
+    AnalyticsStore, BusinessStore, NewScore, NewSnapshot, ScoreRecord, UserStore,
+};
 use crate::scoring::{Indicators, Policy, Readiness, score};
 
 /// 2026-03-01T00:00:00Z.
@@ -53,7 +55,10 @@ fn assert_stored(stored: &crate::ports::storage::MetricSnapshot, new: &NewSnapsh
 /// A snapshot's parts come back exactly: 64-bit sums beyond 2⁵³ (no float on the way),
 /// zero- and three-decimal currencies, the shortest and longest windows, empty days;
 /// `computed_at` and `data_synced_at` keep their microseconds.
-pub async fn snapshot_round_trips_parts_exactly(store: Arc<dyn Store>) {
+pub async fn snapshot_round_trips_parts_exactly<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let big = i128::from(i64::MAX);
     let beyond_f64 = (1_i128 << 53) + 1;
@@ -113,7 +118,10 @@ pub async fn snapshot_round_trips_parts_exactly(store: Arc<dyn Store>) {
 }
 
 /// `insert_snapshot` for an unknown business is `NotFound`.
-pub async fn insert_snapshot_for_unknown_business_is_not_found(store: Arc<dyn Store>) {
+pub async fn insert_snapshot_for_unknown_business_is_not_found<S>(store: Arc<S>)
+where
+    S: AnalyticsStore + ?Sized,
+{
     let business = unknown_id();
     assert_not_found(
         store
@@ -134,7 +142,10 @@ pub async fn insert_snapshot_for_unknown_business_is_not_found(store: Arc<dyn St
 /// `latest_snapshot` is the most recently computed one, whatever the insertion order;
 /// among equal `computed_at`, the one whose window ends latest. `None` without snapshots;
 /// other businesses' snapshots do not count.
-pub async fn latest_snapshot_is_most_recently_computed(store: Arc<dyn Store>) {
+pub async fn latest_snapshot_is_most_recently_computed<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     assert_eq!(
@@ -198,7 +209,10 @@ pub async fn latest_snapshot_is_most_recently_computed(store: Arc<dyn Store>) {
 
 /// `snapshots_between` returns the snapshots whose window ends within `start..=end`
 /// (both inclusive), oldest computation first, and only the business's own.
-pub async fn snapshots_between_filters_by_window_end(store: Arc<dyn Store>) {
+pub async fn snapshots_between_filters_by_window_end<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     let ends_and_times = [
@@ -304,7 +318,10 @@ fn assert_score(record: &ScoreRecord, new: &NewScore) {
 
 /// A score comes back with its readiness fields and factors (numbers, `null`s, trends)
 /// exactly as `Readiness` serializes them, with or without a snapshot.
-pub async fn score_round_trips(store: Arc<dyn Store>) {
+pub async fn score_round_trips<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let snap = ok(
         store
@@ -346,7 +363,10 @@ pub async fn score_round_trips(store: Arc<dyn Store>) {
 
 /// `insert_score` for an unknown business, or naming an unknown snapshot, is
 /// `NotFound` and stores nothing.
-pub async fn insert_score_for_unknown_business_or_snapshot_is_not_found(store: Arc<dyn Store>) {
+pub async fn insert_score_for_unknown_business_or_snapshot_is_not_found<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let readiness = readiness_of(parts("2026-03-31", 30, "usd", 3));
     assert_not_found(
         store
@@ -379,7 +399,10 @@ pub async fn insert_score_for_unknown_business_or_snapshot_is_not_found(store: A
 
 /// `latest_score` is the most recently computed; `score_history` returns the last
 /// `limit` scores newest first (all when fewer, none for 0), only the business's own.
-pub async fn latest_score_and_history_newest_first(store: Arc<dyn Store>) {
+pub async fn latest_score_and_history_newest_first<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     assert_eq!(
@@ -434,7 +457,10 @@ pub async fn latest_score_and_history_newest_first(store: Arc<dyn Store>) {
 
 /// `get_snapshot` returns exactly the stored snapshot by id (also one that is no longer
 /// the latest); an unknown id is `NotFound`.
-pub async fn get_snapshot_reads_by_id(store: Arc<dyn Store>) {
+pub async fn get_snapshot_reads_by_id<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AnalyticsStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let first_new = NewSnapshot {
         data_synced_at: Some(at_micros(T0 - 30, 250_000)),

@@ -1,4 +1,4 @@
-//! The contract of [`BusinessStore`](crate::ports::storage::BusinessStore).
+//! The contract of [`BusinessStore`].
 
 use std::sync::Arc;
 
@@ -6,11 +6,14 @@ use super::support::{
     assert_conflict, assert_not_found, new_business, new_user, ok, tick, unique, unknown_id,
 };
 use crate::domain::{BusinessUpdate, Currency, Industry, NewBusiness, Role};
-use crate::ports::storage::Store;
+use crate::ports::storage::{BusinessStore, UserStore};
 
 /// `create_business` stores every field, `get_business` returns exactly that state, and
 /// the creator becomes the business's `owner`.
-pub async fn create_business_makes_owner_member(store: Arc<dyn Store>) {
+pub async fn create_business_makes_owner_member<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let owner = new_user(&*store).await;
     let name = unique("Acme");
     let new = NewBusiness {
@@ -59,7 +62,10 @@ pub async fn create_business_makes_owner_member(store: Arc<dyn Store>) {
 }
 
 /// `create_business` for an unknown owner is `NotFound` and creates no business.
-pub async fn create_business_for_unknown_owner_is_not_found(store: Arc<dyn Store>) {
+pub async fn create_business_for_unknown_owner_is_not_found<S>(store: Arc<S>)
+where
+    S: BusinessStore + ?Sized,
+{
     let name = unique("Orphan");
     assert_not_found(
         store
@@ -76,7 +82,10 @@ pub async fn create_business_for_unknown_owner_is_not_found(store: Arc<dyn Store
 
 /// `get_business`, `update_business` and `add_member` on an unknown business are
 /// `NotFound`; `membership` of an unknown business is `None`.
-pub async fn unknown_business_is_not_found(store: Arc<dyn Store>) {
+pub async fn unknown_business_is_not_found<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let id = unknown_id();
     assert_not_found(store.get_business(id).await, "get_business");
@@ -105,7 +114,10 @@ pub async fn unknown_business_is_not_found(store: Arc<dyn Store>) {
 
 /// `update_business` sets given fields, leaves `None` fields, clears with `Some(None)`,
 /// and returns the stored state (as [`BusinessUpdate::apply_to`] describes).
-pub async fn update_business_applies_and_clears_fields(store: Arc<dyn Store>) {
+pub async fn update_business_applies_and_clears_fields<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let owner = new_user(&*store).await;
     let business = new_business(&*store, owner.id, &unique("Before")).await;
     let jpy = Currency::parse("jpy").unwrap();
@@ -179,7 +191,10 @@ pub async fn update_business_applies_and_clears_fields(store: Arc<dyn Store>) {
 }
 
 /// `list_businesses` returns every business ordered by creation time, ties by id.
-pub async fn list_businesses_oldest_first(store: Arc<dyn Store>) {
+pub async fn list_businesses_oldest_first<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let owner = new_user(&*store).await;
     let mut mine = Vec::new();
     for i in 0..3 {
@@ -205,7 +220,10 @@ pub async fn list_businesses_oldest_first(store: Arc<dyn Store>) {
 
 /// `businesses_of` lists the user's businesses with the user's role in each, oldest first,
 /// and no others.
-pub async fn businesses_of_lists_roles_oldest_first(store: Arc<dyn Store>) {
+pub async fn businesses_of_lists_roles_oldest_first<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let other = new_user(&*store).await;
 
@@ -250,7 +268,10 @@ pub async fn businesses_of_lists_roles_oldest_first(store: Arc<dyn Store>) {
 
 /// `add_member` returns the membership and `membership` reads it back; a non-member's
 /// membership is `None`.
-pub async fn add_member_and_membership(store: Arc<dyn Store>) {
+pub async fn add_member_and_membership<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let owner = new_user(&*store).await;
     let member = new_user(&*store).await;
     let stranger = new_user(&*store).await;
@@ -283,7 +304,10 @@ pub async fn add_member_and_membership(store: Arc<dyn Store>) {
 
 /// `add_member` of an existing member (owner included) is a `Conflict` that leaves the
 /// role as it was; an unknown user or business is `NotFound`.
-pub async fn add_member_conflicts_and_not_found(store: Arc<dyn Store>) {
+pub async fn add_member_conflicts_and_not_found<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let owner = new_user(&*store).await;
     let member = new_user(&*store).await;
     let business = new_business(&*store, owner.id, &unique("Dup")).await;

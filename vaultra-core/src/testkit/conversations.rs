@@ -1,4 +1,4 @@
-//! The contract of [`ConversationStore`](crate::ports::storage::ConversationStore).
+//! The contract of [`ConversationStore`].
 
 use std::sync::Arc;
 
@@ -9,7 +9,9 @@ use super::support::{
     assert_not_found, new_business, new_user, ok, owner_and_business, retry, tick, unknown_id,
 };
 use crate::Error;
-use crate::ports::storage::{Citation, MessageRole, NewMessage, Store};
+use crate::ports::storage::{
+    BusinessStore, Citation, ConversationStore, MessageRole, NewMessage, UserStore,
+};
 
 fn message(role: MessageRole, content: &str) -> NewMessage {
     NewMessage::text(role, content)
@@ -17,7 +19,10 @@ fn message(role: MessageRole, content: &str) -> NewMessage {
 
 /// A conversation is created for a user and business, read back by id, and starts with
 /// no messages.
-pub async fn create_and_get_conversation(store: Arc<dyn Store>) {
+pub async fn create_and_get_conversation<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ConversationStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     let created = ok(
         store
@@ -44,7 +49,10 @@ pub async fn create_and_get_conversation(store: Arc<dyn Store>) {
 }
 
 /// Unknown users, businesses and conversations are `NotFound` everywhere.
-pub async fn conversation_of_unknown_user_or_business_is_not_found(store: Arc<dyn Store>) {
+pub async fn conversation_of_unknown_user_or_business_is_not_found<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ConversationStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     assert_not_found(
         store
@@ -78,7 +86,10 @@ pub async fn conversation_of_unknown_user_or_business_is_not_found(store: Arc<dy
 
 /// Messages come back in append order with positions 1, 2, 3, …, every role and the
 /// tool-call JSON intact; appending moves the conversation's `updated_at`.
-pub async fn messages_round_trip_in_order(store: Arc<dyn Store>) {
+pub async fn messages_round_trip_in_order<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ConversationStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     let conversation = ok(
         store.create_conversation(owner.id, business.id, None).await,
@@ -163,7 +174,10 @@ pub async fn messages_round_trip_in_order(store: Arc<dyn Store>) {
 
 /// `conversations_of` lists one user's conversations about one business, most recently
 /// active first, up to the limit; other users and businesses are not included.
-pub async fn conversations_of_lists_most_recent_first(store: Arc<dyn Store>) {
+pub async fn conversations_of_lists_most_recent_first<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ConversationStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     let other_business = new_business(&*store, owner.id, "Other Co").await;
     let member = new_user(&*store).await;
@@ -227,7 +241,10 @@ pub async fn conversations_of_lists_most_recent_first(store: Arc<dyn Store>) {
 }
 
 /// Text a store cannot hold (a NUL character) is `Invalid` and writes nothing.
-pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
+pub async fn append_refuses_nul_and_writes_nothing<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ConversationStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     let conversation = ok(
         store.create_conversation(owner.id, business.id, None).await,
@@ -299,7 +316,10 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
 }
 
 /// Concurrent appends to one conversation all succeed with distinct, gap-free positions.
-pub async fn concurrent_appends_get_distinct_positions(store: Arc<dyn Store>) {
+pub async fn concurrent_appends_get_distinct_positions<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + ConversationStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     let conversation = ok(
         store.create_conversation(owner.id, business.id, None).await,

@@ -1,11 +1,11 @@
-//! The contract of [`DeadLetterStore`](crate::ports::storage::DeadLetterStore).
+//! The contract of [`DeadLetterStore`].
 
 use std::sync::Arc;
 
 use serde_json::json;
 
 use super::support::{at, ok, unique};
-use crate::ports::storage::{NewDeadLetter, Store};
+use crate::ports::storage::{DeadLetterStore, NewDeadLetter};
 
 fn letter(kind: &str, key: &str, secs: i64) -> NewDeadLetter {
     NewDeadLetter {
@@ -19,7 +19,10 @@ fn letter(kind: &str, key: &str, secs: i64) -> NewDeadLetter {
 }
 
 /// A dead letter reads back exactly as written.
-pub async fn dead_letter_round_trips(store: Arc<dyn Store>) {
+pub async fn dead_letter_round_trips<S>(store: Arc<S>)
+where
+    S: DeadLetterStore + ?Sized,
+{
     let kind = unique("kind");
     let new = letter(&kind, "acct_1", 1_772_323_200);
     let stored = ok(store.dead_letter(new.clone()).await, "dead_letter");
@@ -34,7 +37,10 @@ pub async fn dead_letter_round_trips(store: Arc<dyn Store>) {
 }
 
 /// Listing is newest first, filtered by kind when asked, and limited.
-pub async fn dead_letters_newest_first_by_kind(store: Arc<dyn Store>) {
+pub async fn dead_letters_newest_first_by_kind<S>(store: Arc<S>)
+where
+    S: DeadLetterStore + ?Sized,
+{
     let (a, b) = (unique("sync"), unique("metrics"));
     for (i, secs) in [10, 30, 20].into_iter().enumerate() {
         ok(

@@ -1,4 +1,4 @@
-//! The contract of [`EventStore`](crate::ports::storage::EventStore).
+//! The contract of [`EventStore`].
 
 use std::sync::Arc;
 
@@ -6,7 +6,7 @@ use serde_json::json;
 use tokio::sync::Barrier;
 
 use super::support::{at, at_micros, ok, retry, unique};
-use crate::ports::storage::{EventOutcome, EventRecord, Store};
+use crate::ports::storage::{EventOutcome, EventRecord, EventStore};
 
 fn event(id: &str, account: Option<&str>) -> EventRecord {
     EventRecord {
@@ -25,7 +25,10 @@ fn event(id: &str, account: Option<&str>) -> EventRecord {
 
 /// `record_event` reports `New` the first time and `AlreadyRecorded` after, also when
 /// the second copy differs; events are told apart by id only.
-pub async fn record_event_once(store: Arc<dyn Store>) {
+pub async fn record_event_once<S>(store: Arc<S>)
+where
+    S: EventStore + ?Sized,
+{
     let id = unique("evt");
     let first = event(&id, Some(&unique("acct")));
     assert_eq!(
@@ -60,7 +63,10 @@ pub async fn record_event_once(store: Arc<dyn Store>) {
 /// `event_processed` is `None` for an unknown event, `Some(false)` once recorded and
 /// `Some(true)` after `mark_event_processed`; recording the event again does not reset
 /// it.
-pub async fn event_processed_flag(store: Arc<dyn Store>) {
+pub async fn event_processed_flag<S>(store: Arc<S>)
+where
+    S: EventStore + ?Sized,
+{
     let id = unique("evt");
     assert_eq!(
         ok(store.event_processed(&id).await, "event_processed unknown"),
@@ -105,7 +111,10 @@ pub async fn event_processed_flag(store: Arc<dyn Store>) {
 
 /// Concurrent deliveries of one event: exactly one `record_event` reports `New`
 /// (retryable errors are retried).
-pub async fn concurrent_record_event_one_new(store: Arc<dyn Store>) {
+pub async fn concurrent_record_event_one_new<S>(store: Arc<S>)
+where
+    S: EventStore + ?Sized,
+{
     for round in 0..6 {
         let e = event(&unique("evt"), Some("acct_race"));
         let n = 4;

@@ -1,4 +1,4 @@
-//! The contract of [`IntegrationStore`](crate::ports::storage::IntegrationStore) (cursors are checked with ingest, in
+//! The contract of [`IntegrationStore`] (cursors are checked with ingest, in
 //! [`super::payments`]).
 
 use std::sync::Arc;
@@ -7,11 +7,14 @@ use super::support::{
     assert_conflict, assert_not_found, at_micros, ok, owner_and_business, tick, unique, unknown_id,
 };
 use crate::domain::{ConnectionStatus, Provider};
-use crate::ports::storage::Store;
+use crate::ports::storage::{BusinessStore, IntegrationStore, UserStore};
 
 /// `link_account` creates a connected account with no sync history; `get_account` and
 /// `find_account` return exactly it; an unknown external id is not found.
-pub async fn link_account_creates_connected_account(store: Arc<dyn Store>) {
+pub async fn link_account_creates_connected_account<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let external = unique("acct");
     let account = ok(
@@ -49,7 +52,10 @@ pub async fn link_account_creates_connected_account(store: Arc<dyn Store>) {
 
 /// Linking the same account to the same business again returns the same account and
 /// marks it connected (also after a disconnect); it never creates a second one.
-pub async fn link_account_again_is_idempotent(store: Arc<dyn Store>) {
+pub async fn link_account_again_is_idempotent<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let external = unique("acct");
     let first = ok(
@@ -95,7 +101,10 @@ pub async fn link_account_again_is_idempotent(store: Arc<dyn Store>) {
 }
 
 /// Linking an account another business holds is a `Conflict` that changes nothing.
-pub async fn link_account_held_by_another_business_conflicts(store: Arc<dyn Store>) {
+pub async fn link_account_held_by_another_business_conflicts<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + ?Sized,
+{
     let (_, holder) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     let external = unique("acct");
@@ -120,7 +129,10 @@ pub async fn link_account_held_by_another_business_conflicts(store: Arc<dyn Stor
 }
 
 /// Linking to an unknown business is `NotFound` and links nothing.
-pub async fn link_account_for_unknown_business_is_not_found(store: Arc<dyn Store>) {
+pub async fn link_account_for_unknown_business_is_not_found<S>(store: Arc<S>)
+where
+    S: IntegrationStore + ?Sized,
+{
     let external = unique("acct");
     assert_not_found(
         store
@@ -139,7 +151,10 @@ pub async fn link_account_for_unknown_business_is_not_found(store: Arc<dyn Store
 
 /// `accounts_of` lists a business's accounts (any status) oldest first;
 /// `connected_accounts` lists connected ones of every business, oldest first.
-pub async fn accounts_of_and_connected_accounts_oldest_first(store: Arc<dyn Store>) {
+pub async fn accounts_of_and_connected_accounts_oldest_first<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + ?Sized,
+{
     let (_, first_business) = owner_and_business(&*store).await;
     let (_, second_business) = owner_and_business(&*store).await;
     let mut mine = Vec::new();
@@ -193,7 +208,10 @@ pub async fn accounts_of_and_connected_accounts_oldest_first(store: Arc<dyn Stor
 }
 
 /// `set_account_status` changes the status and returns the new state.
-pub async fn set_account_status_changes_status(store: Arc<dyn Store>) {
+pub async fn set_account_status_changes_status<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let account = ok(
         store
@@ -224,7 +242,10 @@ pub async fn set_account_status_changes_status(store: Arc<dyn Store>) {
 
 /// `record_sync_success` sets `last_synced_at` and clears `last_error`;
 /// `record_sync_failure` sets `last_error` and keeps `last_synced_at`.
-pub async fn sync_success_and_failure_are_recorded(store: Arc<dyn Store>) {
+pub async fn sync_success_and_failure_are_recorded<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let account = ok(
         store
@@ -281,7 +302,10 @@ pub async fn sync_success_and_failure_are_recorded(store: Arc<dyn Store>) {
 
 /// `get_account`, `set_account_status` and the sync records on an unknown id are
 /// `NotFound`.
-pub async fn unknown_account_is_not_found(store: Arc<dyn Store>) {
+pub async fn unknown_account_is_not_found<S>(store: Arc<S>)
+where
+    S: IntegrationStore + ?Sized,
+{
     let id = unknown_id();
     assert_not_found(store.get_account(id).await, "get_account");
     assert_not_found(

@@ -1,5 +1,5 @@
-//! The contracts of [`JobLedger`](crate::ports::JobLedger) and
-//! [`NotificationStore`](crate::ports::NotificationStore).
+//! The contracts of [`JobLedger`] and
+//! [`NotificationStore`].
 
 use std::sync::Arc;
 
@@ -9,8 +9,11 @@ use uuid::Uuid;
 
 use super::support::{at, new_business, new_user, ok, owner_and_business, unknown_id};
 use crate::domain::Role;
-use crate::ports::jobs::{Begin, DigestItem, JobKind, JobTask, NewDigest, RunStatus, Takeover};
-use crate::ports::storage::Store;
+use crate::ports::jobs::{
+    Begin, DigestItem, JobKind, JobLedger, JobTask, NewDigest, NotificationStore, RunStatus,
+    Takeover,
+};
+use crate::ports::storage::{BusinessStore, RecommendationStore, UserStore};
 use crate::recommend::{Priority, Recommendation, RecommendationStatus};
 
 /// 2026-03-01T00:00:00Z.
@@ -22,7 +25,10 @@ fn task(job: JobKind) -> JobTask {
 }
 
 /// A first start runs; a finished run is never started again, whoever asks.
-pub async fn ledger_runs_a_key_once(store: Arc<dyn Store>) {
+pub async fn ledger_runs_a_key_once<S>(store: Arc<S>)
+where
+    S: JobLedger + ?Sized,
+{
     let t = task(JobKind::ComputeMetrics);
     let first = ok(
         store.begin_run(&t, at(T0 + 5), Takeover::Always).await,
@@ -82,7 +88,10 @@ pub async fn ledger_runs_a_key_once(store: Arc<dyn Store>) {
 }
 
 /// A run still marked running is taken over only as the rule allows, counting starts.
-pub async fn ledger_takeover_rules(store: Arc<dyn Store>) {
+pub async fn ledger_takeover_rules<S>(store: Arc<S>)
+where
+    S: JobLedger + ?Sized,
+{
     let t = task(JobKind::ComputeReadiness);
     let ten_min = Takeover::After(Duration::minutes(10));
     ok(store.begin_run(&t, at(T0), ten_min).await, "begin_run");
@@ -130,7 +139,10 @@ pub async fn ledger_takeover_rules(store: Arc<dyn Store>) {
 }
 
 /// Of many concurrent first starts of one key, exactly one runs.
-pub async fn concurrent_begin_run_one_starts(store: Arc<dyn Store>) {
+pub async fn concurrent_begin_run_one_starts<S>(store: Arc<S>)
+where
+    S: JobLedger + ?Sized,
+{
     let t = task(JobKind::GenerateRecommendations);
     let n = 8;
     let barrier = Arc::new(Barrier::new(n));
@@ -160,7 +172,10 @@ pub async fn concurrent_begin_run_one_starts(store: Arc<dyn Store>) {
 }
 
 /// Runs list most recently started first, filtered by job and limited.
-pub async fn job_runs_newest_first_by_kind(store: Arc<dyn Store>) {
+pub async fn job_runs_newest_first_by_kind<S>(store: Arc<S>)
+where
+    S: JobLedger + ?Sized,
+{
     // Far-future starts so that rows of other cases on a shared database sort after.
     let base = T0 + 400 * 86_400;
     let tasks: Vec<JobTask> = (0..3)
@@ -206,7 +221,10 @@ fn rec(code: &str, priority: Priority, impact: i32) -> Recommendation {
 
 /// Recipients are the members of businesses with pending recommendations created in
 /// the period; each gets the items of all their businesses, in §5 order.
-pub async fn digest_recipients_and_items(store: Arc<dyn Store>) {
+pub async fn digest_recipients_and_items<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + NotificationStore + ?Sized,
+{
     // A period of its own, far from other cases' rows.
     let since = at(T0 + 800 * 86_400);
     let until = since + Duration::days(1);
@@ -310,7 +328,10 @@ pub async fn digest_recipients_and_items(store: Arc<dyn Store>) {
 }
 
 /// One digest per user and day; it reads back as written.
-pub async fn one_digest_per_user_and_day(store: Arc<dyn Store>) {
+pub async fn one_digest_per_user_and_day<S>(store: Arc<S>)
+where
+    S: UserStore + NotificationStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let day = at(T0).date_naive();
     let digest = NewDigest {

@@ -1,4 +1,4 @@
-//! The contract of [`KnowledgeStore`](crate::ports::storage::KnowledgeStore).
+//! The contract of [`KnowledgeStore`].
 //!
 //! Search is global, so every case works with its own sources (a unique prefix) and
 //! judges only the hits from them; queries search with a large limit and filter.
@@ -9,7 +9,7 @@ use tokio::sync::Barrier;
 
 use super::support::{assert_not_found, ok, retry, tick, unique, unknown_id};
 use crate::Error;
-use crate::ports::storage::{ChunkHit, NewChunk, NewDocument, Store};
+use crate::ports::storage::{ChunkHit, KnowledgeStore, NewChunk, NewDocument};
 
 fn chunk(text: &str) -> NewChunk {
     NewChunk {
@@ -28,7 +28,10 @@ fn doc(source: &str, title: &str, chunks: &[&str]) -> NewDocument {
 }
 
 /// Hits of `query` from documents whose source starts with `prefix`, in result order.
-async fn search_own(store: &dyn Store, prefix: &str, query: &str) -> Vec<ChunkHit> {
+async fn search_own<S>(store: &S, prefix: &str, query: &str) -> Vec<ChunkHit>
+where
+    S: KnowledgeStore + ?Sized,
+{
     let hits = ok(store.search_chunks(query, 1_000).await, "search_chunks");
     assert!(
         hits.windows(2).all(|w| w[0].rank >= w[1].rank),
@@ -45,7 +48,10 @@ fn sources(hits: &[ChunkHit]) -> Vec<&str> {
 }
 
 /// Three documents about different topics, under `prefix`.
-async fn library(store: &dyn Store, prefix: &str) -> [String; 3] {
+async fn library<S>(store: &S, prefix: &str) -> [String; 3]
+where
+    S: KnowledgeStore + ?Sized,
+{
     let refunds = format!("{prefix}/refunds.md");
     let payouts = format!("{prefix}/payouts.md");
     let disputes = format!("{prefix}/disputes.md");
@@ -87,7 +93,10 @@ async fn library(store: &dyn Store, prefix: &str) -> [String; 3] {
 
 /// A document is stored with its chunks in order (embeddings exact), found by source,
 /// and keeps its id and `created_at` when upserted again, with its chunks replaced.
-pub async fn upsert_document_stores_and_replaces_chunks(store: Arc<dyn Store>) {
+pub async fn upsert_document_stores_and_replaces_chunks<S>(store: Arc<S>)
+where
+    S: KnowledgeStore + ?Sized,
+{
     let source = format!("{}/guide.md", unique("kb"));
     let first = NewDocument {
         source: source.clone(),
@@ -170,7 +179,10 @@ pub async fn upsert_document_stores_and_replaces_chunks(store: Arc<dyn Store>) {
 }
 
 /// Unknown sources and ids; deleting removes the document and its chunks from search.
-pub async fn find_and_delete_document(store: Arc<dyn Store>) {
+pub async fn find_and_delete_document<S>(store: Arc<S>)
+where
+    S: KnowledgeStore + ?Sized,
+{
     let prefix = unique("kb");
     assert_eq!(ok(store.find_document(&prefix).await, "find unknown"), None);
     assert_not_found(
@@ -197,7 +209,10 @@ pub async fn find_and_delete_document(store: Arc<dyn Store>) {
 
 /// Search finds chunks containing any query word after stemming, best first: more of
 /// the query's words rank higher; unrelated documents are not returned.
-pub async fn search_ranks_matching_chunks(store: Arc<dyn Store>) {
+pub async fn search_ranks_matching_chunks<S>(store: Arc<S>)
+where
+    S: KnowledgeStore + ?Sized,
+{
     let prefix = unique("kb");
     let [refunds, payouts, disputes] = library(&*store, &prefix).await;
 
@@ -263,7 +278,10 @@ pub async fn search_ranks_matching_chunks(store: Arc<dyn Store>) {
 /// Query syntax of either backend is never interpreted: quotes, operators, prefixes,
 /// column filters and SQL fragments are plain punctuation, and queries without words find
 /// nothing. None of them is an error.
-pub async fn search_neutralises_query_syntax(store: Arc<dyn Store>) {
+pub async fn search_neutralises_query_syntax<S>(store: Arc<S>)
+where
+    S: KnowledgeStore + ?Sized,
+{
     let prefix = unique("kb");
     let [refunds, ..] = library(&*store, &prefix).await;
     let finds_refunds = [
@@ -317,7 +335,10 @@ pub async fn search_neutralises_query_syntax(store: Arc<dyn Store>) {
 }
 
 /// Documents a store must refuse are `Invalid`, and nothing is written.
-pub async fn upsert_document_validates(store: Arc<dyn Store>) {
+pub async fn upsert_document_validates<S>(store: Arc<S>)
+where
+    S: KnowledgeStore + ?Sized,
+{
     let source = format!("{}/bad.md", unique("kb"));
     let good = doc(&source, "Bad", &["some text"]);
     let with = |f: &dyn Fn(&mut NewDocument)| {
@@ -360,7 +381,10 @@ pub async fn upsert_document_validates(store: Arc<dyn Store>) {
 
 /// Concurrent upserts of one source leave one document holding exactly one version's
 /// chunks, never a mix.
-pub async fn concurrent_upserts_leave_one_version(store: Arc<dyn Store>) {
+pub async fn concurrent_upserts_leave_one_version<S>(store: Arc<S>)
+where
+    S: KnowledgeStore + ?Sized,
+{
     let source = format!("{}/race.md", unique("kb"));
     const WRITERS: usize = 4;
     let barrier = Arc::new(Barrier::new(WRITERS));

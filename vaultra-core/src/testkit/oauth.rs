@@ -1,11 +1,11 @@
-//! The contract of [`OAuthStateStore`](crate::ports::storage::OAuthStateStore).
+//! The contract of [`OAuthStateStore`].
 
 use std::sync::Arc;
 
 use tokio::sync::Barrier;
 
 use super::support::{assert_conflict, at, ok, unique};
-use crate::ports::storage::{OAuthState, Store};
+use crate::ports::storage::{OAuthState, OAuthStateStore};
 
 fn state(hash: &str, purpose: &str, created: i64, ttl: i64) -> OAuthState {
     OAuthState {
@@ -21,7 +21,10 @@ fn state(hash: &str, purpose: &str, created: i64, ttl: i64) -> OAuthState {
 }
 
 /// A saved state is taken once, with every field; a second take gets nothing.
-pub async fn oauth_state_is_single_use(store: Arc<dyn Store>) {
+pub async fn oauth_state_is_single_use<S>(store: Arc<S>)
+where
+    S: OAuthStateStore + ?Sized,
+{
     let hash = unique("state");
     let saved = state(&hash, "stripe_connect", 1_772_323_200, 600);
     ok(store.save_oauth_state(&saved).await, "save_oauth_state");
@@ -43,7 +46,10 @@ pub async fn oauth_state_is_single_use(store: Arc<dyn Store>) {
 }
 
 /// Expired states, unknown states and states of another purpose are not taken.
-pub async fn oauth_state_expires_and_is_bound_to_purpose(store: Arc<dyn Store>) {
+pub async fn oauth_state_expires_and_is_bound_to_purpose<S>(store: Arc<S>)
+where
+    S: OAuthStateStore + ?Sized,
+{
     let hash = unique("state");
     ok(
         store
@@ -75,7 +81,10 @@ pub async fn oauth_state_expires_and_is_bound_to_purpose(store: Arc<dyn Store>) 
 }
 
 /// Two callbacks racing with one state: exactly one gets it.
-pub async fn concurrent_take_oauth_state_one_wins(store: Arc<dyn Store>) {
+pub async fn concurrent_take_oauth_state_one_wins<S>(store: Arc<S>)
+where
+    S: OAuthStateStore + ?Sized,
+{
     let hash = unique("state");
     ok(
         store

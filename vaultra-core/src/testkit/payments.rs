@@ -1,4 +1,4 @@
-//! The contract of [`PaymentStore`](crate::ports::storage::PaymentStore) and of the sync cursors it saves.
+//! The contract of [`PaymentStore`] and of the sync cursors it saves.
 //!
 //! The central case is [`report_from_store_matches_in_memory`]: whatever a store keeps,
 //! the report computed from its `payment_data` must equal the report computed from the
@@ -20,7 +20,8 @@ use crate::domain::{
 };
 use crate::metrics::{self, CurrencyChoice, SECONDS_PER_DAY, Window, day_of};
 use crate::ports::storage::{
-    Coverage, CursorUpdate, Ingest, IngestBatch, IngestStats, ObjectKind, Store,
+    BusinessStore, Coverage, CursorUpdate, Ingest, IngestBatch, IngestStats, IntegrationStore,
+    ObjectKind, PaymentStore, UserStore,
 };
 use crate::report::Report;
 use crate::scoring::Policy;
@@ -259,11 +260,17 @@ fn march() -> Window {
     Window::new(date("2026-03-31"), 30).unwrap()
 }
 
-async fn data_of(store: &dyn Store, business: Uuid, window: Window) -> PaymentData {
+async fn data_of<S>(store: &S, business: Uuid, window: Window) -> PaymentData
+where
+    S: PaymentStore + ?Sized,
+{
     ok(store.payment_data(business, window).await, "payment_data")
 }
 
-async fn assert_empty(store: &dyn Store, business: Uuid, what: &str) {
+async fn assert_empty<S>(store: &S, business: Uuid, what: &str)
+where
+    S: PaymentStore + ?Sized,
+{
     let wide = Window::new(date("2027-12-31"), 366).unwrap();
     let wider = Window::new(date("2026-12-31"), 366).unwrap();
     for window in [wide, wider, march()] {
@@ -349,7 +356,10 @@ fn with_raw(world: &World) -> IngestBatch {
 
 /// A first ingest stores every object (raw JSON or not) and counts each one in the stats;
 /// `payment_data` then returns them.
-pub async fn ingest_stores_objects_and_counts_them(store: Arc<dyn Store>) {
+pub async fn ingest_stores_objects_and_counts_them<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let world = small_world(&unique("s"));
     let stats = ok(
@@ -381,7 +391,10 @@ pub async fn ingest_stores_objects_and_counts_them(store: Arc<dyn Store>) {
 
 /// The same batch ingested twice leaves the same stored state (never a twin) and records
 /// each `payout.paid` event once (the second ingest reports no new event).
-pub async fn ingest_is_idempotent(store: Arc<dyn Store>) {
+pub async fn ingest_is_idempotent<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let world = small_world(&unique("i"));
     let batch = with_raw(&world);
@@ -435,7 +448,10 @@ pub async fn ingest_is_idempotent(store: Arc<dyn Store>) {
 
 /// A re-sent object replaces the stored state: refunds, status changes of charges,
 /// payouts and disputes are reflected, and counted as updates.
-pub async fn newer_state_replaces_stored_state(store: Arc<dyn Store>) {
+pub async fn newer_state_replaces_stored_state<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let p = unique("n");
     let d = midnight(date("2026-03-20"));
@@ -541,7 +557,10 @@ pub async fn newer_state_replaces_stored_state(store: Arc<dyn Store>) {
 
 /// With a cursor, `ingest` saves it (also for an empty page) and `cursor` returns it;
 /// streams are independent; an ingest without a cursor leaves the saved one.
-pub async fn ingest_saves_cursor_with_page(store: Arc<dyn Store>) {
+pub async fn ingest_saves_cursor_with_page<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let account = ok(
         store
@@ -644,7 +663,10 @@ pub async fn ingest_saves_cursor_with_page(store: Arc<dyn Store>) {
 
 /// `ingest` for an unknown business is `NotFound` and writes nothing — not even the
 /// cursor it carried.
-pub async fn ingest_for_unknown_business_is_not_found(store: Arc<dyn Store>) {
+pub async fn ingest_for_unknown_business_is_not_found<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let account = ok(
         store
@@ -686,7 +708,10 @@ pub async fn ingest_for_unknown_business_is_not_found(store: Arc<dyn Store>) {
 /// object and no cursor. When a store rejects a batch whose *last* element it cannot
 /// hold (an amount above [`MAX_AMOUNT`], a NUL character), the earlier elements and the
 /// cursor are not stored either. Afterwards the store works normally.
-pub async fn failed_ingest_writes_nothing(store: Arc<dyn Store>) {
+pub async fn failed_ingest_writes_nothing<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let account = ok(
         store
@@ -793,7 +818,10 @@ pub async fn failed_ingest_writes_nothing(store: Arc<dyn Store>) {
 /// `payment_data` returns exactly the charges and disputes created in the window (by UTC
 /// day, any status and currency), the payouts arriving in it, and the latest paid time of
 /// each of those payouts — nothing from outside, nothing twice.
-pub async fn payment_data_returns_exactly_the_window(store: Arc<dyn Store>) {
+pub async fn payment_data_returns_exactly_the_window<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let p = unique("w");
     let window = march();
@@ -902,7 +930,10 @@ pub async fn payment_data_returns_exactly_the_window(store: Arc<dyn Store>) {
 
 /// When several `payout.paid` events name one payout, the latest `paid_at` wins,
 /// whatever order the events were ingested in.
-pub async fn latest_payout_paid_wins(store: Arc<dyn Store>) {
+pub async fn latest_payout_paid_wins<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let p = unique("l");
     let arrival = midnight(date("2026-03-12"));
@@ -970,7 +1001,10 @@ pub async fn latest_payout_paid_wins(store: Arc<dyn Store>) {
 
 /// A `payout.paid` event may be ingested before its payout (webhooks arrive in any
 /// order); once the payout is stored, its paid time is there.
-pub async fn payout_paid_may_arrive_before_payout(store: Arc<dyn Store>) {
+pub async fn payout_paid_may_arrive_before_payout<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let p = unique("b");
     let arrival = midnight(date("2026-03-15"));
@@ -1011,7 +1045,10 @@ pub async fn payout_paid_may_arrive_before_payout(store: Arc<dyn Store>) {
 }
 
 /// Each business sees only its own objects in `payment_data` and `coverage`.
-pub async fn payment_data_is_per_business(store: Arc<dyn Store>) {
+pub async fn payment_data_is_per_business<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, first) = owner_and_business(&*store).await;
     let (_, second) = owner_and_business(&*store).await;
     let a = small_world(&unique("a"));
@@ -1260,7 +1297,10 @@ fn mixed_batches(world: &World, size: usize, rng: &mut Rng) -> Vec<IngestBatch> 
 /// the report computed from `payment_data` equal those computed from the same objects in
 /// memory — across four currencies, objects outside the window, older states replaced,
 /// events out of order and batches re-sent.
-pub async fn report_from_store_matches_in_memory(store: Arc<dyn Store>) {
+pub async fn report_from_store_matches_in_memory<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + IntegrationStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let account = ok(
         store
@@ -1359,7 +1399,10 @@ pub async fn report_from_store_matches_in_memory(store: Arc<dyn Store>) {
 
 /// `coverage` counts every stored charge once (any status) with the creation times of
 /// the oldest and newest; a business without charges has none.
-pub async fn coverage_counts_charge_history(store: Arc<dyn Store>) {
+pub async fn coverage_counts_charge_history<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     assert_eq!(
         ok(store.coverage(business.id).await, "coverage"),
@@ -1409,7 +1452,10 @@ pub async fn coverage_counts_charge_history(store: Arc<dyn Store>) {
 /// retryable error (which is retried): the same charge with two states ends as one of
 /// them; a shared `payout.paid` event is recorded once in total; batches that lock the
 /// same rows in opposite orders do not fail for good.
-pub async fn concurrent_ingest_of_same_objects_stores_one(store: Arc<dyn Store>) {
+pub async fn concurrent_ingest_of_same_objects_stores_one<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let base = midnight(date("2026-03-05"));
     let mut expected_charges = 0;
@@ -1511,7 +1557,10 @@ pub async fn concurrent_ingest_of_same_objects_stores_one(store: Arc<dyn Store>)
 /// Raw JSON comes back as the JSON value ingested, for every kind of object; an ingest
 /// without raw JSON (a CSV import) keeps it, a newer raw object replaces it; objects never
 /// given raw JSON read as `None`; another business's or an unknown id is `NotFound`.
-pub async fn raw_json_is_kept_and_replaced_by_newer(store: Arc<dyn Store>) {
+pub async fn raw_json_is_kept_and_replaced_by_newer<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (owner, business) = owner_and_business(&*store).await;
     let world = small_world(&unique("raw"));
     let batch = with_raw(&world);

@@ -1,4 +1,4 @@
-//! The contract of [`RecommendationStore`](crate::ports::storage::RecommendationStore).
+//! The contract of [`RecommendationStore`].
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use super::support::{
     assert_conflict, assert_not_found, at, at_micros, ok, owner_and_business, retry, unknown_id,
 };
 use crate::error::Error;
-use crate::ports::storage::{RecommendationRecord, Store};
+use crate::ports::storage::{BusinessStore, RecommendationRecord, RecommendationStore, UserStore};
 use crate::recommend::{Priority, Recommendation, RecommendationStatus};
 
 use RecommendationStatus::{Accepted, Dismissed, Pending, Resolved};
@@ -40,22 +40,28 @@ fn assert_matches(record: &RecommendationRecord, business: Uuid, r: &Recommendat
     assert_eq!(record.factor, r.factor);
 }
 
-async fn upsert(
-    store: &dyn Store,
+async fn upsert<S>(
+    store: &S,
     business: Uuid,
     r: &Recommendation,
     now: chrono::DateTime<chrono::Utc>,
-) -> RecommendationRecord {
+) -> RecommendationRecord
+where
+    S: RecommendationStore + ?Sized,
+{
     ok(store.upsert_live(business, r, now).await, "upsert_live")
 }
 
-async fn set(
-    store: &dyn Store,
+async fn set<S>(
+    store: &S,
     id: Uuid,
     from: RecommendationStatus,
     to: RecommendationStatus,
     at: chrono::DateTime<chrono::Utc>,
-) -> RecommendationRecord {
+) -> RecommendationRecord
+where
+    S: RecommendationStore + ?Sized,
+{
     ok(
         store.set_recommendation_status(id, from, to, at).await,
         "set_recommendation_status",
@@ -65,7 +71,10 @@ async fn set(
 /// The first `upsert_live` of a code inserts a pending recommendation created at `now`;
 /// the next one refreshes that same row (same id, same `created_at`) with the new
 /// priority, impact and texts, and `updated_at = now`.
-pub async fn upsert_live_inserts_pending_then_refreshes(store: Arc<dyn Store>) {
+pub async fn upsert_live_inserts_pending_then_refreshes<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let t1 = at_micros(T0, 111_111);
     let first = rec("grow_revenue", Priority::Medium, 7);
@@ -129,7 +138,10 @@ pub async fn upsert_live_inserts_pending_then_refreshes(store: Arc<dyn Store>) {
 
 /// Refreshing an accepted recommendation keeps it accepted (and its
 /// `status_changed_at`) while updating priority, impact and texts.
-pub async fn upsert_live_keeps_accepted_status(store: Arc<dyn Store>) {
+pub async fn upsert_live_keeps_accepted_status<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let inserted = upsert(
         &*store,
@@ -170,7 +182,10 @@ pub async fn upsert_live_keeps_accepted_status(store: Arc<dyn Store>) {
 
 /// A dismissed recommendation is not live: the next `upsert_live` of its code inserts a
 /// new pending row and leaves the dismissed one as it was.
-pub async fn dismissed_is_not_live(store: Arc<dyn Store>) {
+pub async fn dismissed_is_not_live<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let r = rec("improve_payout_timing", Priority::High, 11);
     let inserted = upsert(&*store, business.id, &r, at(T0)).await;
@@ -219,7 +234,10 @@ pub async fn dismissed_is_not_live(store: Arc<dyn Store>) {
 /// `list_recommendations` filters by status and priority and orders by priority (high,
 /// medium, low), impact descending, code, then newest first; it lists only the
 /// business's own.
-pub async fn list_recommendations_filters_and_orders(store: Arc<dyn Store>) {
+pub async fn list_recommendations_filters_and_orders<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     let t = |s: i64| at(T0 + s);
@@ -326,7 +344,10 @@ pub async fn list_recommendations_filters_and_orders(store: Arc<dyn Store>) {
 
 /// `set_recommendation_status` moves a recommendation only if it is still in `from`: a
 /// stale `from` is a `Conflict` that changes nothing; an unknown id is `NotFound`.
-pub async fn set_status_is_compare_and_set(store: Arc<dyn Store>) {
+pub async fn set_status_is_compare_and_set<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let inserted = upsert(
         &*store,
@@ -387,7 +408,10 @@ pub async fn set_status_is_compare_and_set(store: Arc<dyn Store>) {
 
 /// `last_dismissed_at` is the time of the latest dismissal of a code for a business,
 /// `None` if never; other codes and businesses do not count.
-pub async fn last_dismissed_at_reports_latest_dismissal(store: Arc<dyn Store>) {
+pub async fn last_dismissed_at_reports_latest_dismissal<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     let code = "grow_revenue";
@@ -482,7 +506,10 @@ pub async fn last_dismissed_at_reports_latest_dismissal(store: Arc<dyn Store>) {
 
 /// Concurrent `upsert_live` calls for one code never create a second live row: every
 /// call returns the same id and one row exists (retryable errors are retried).
-pub async fn concurrent_upsert_live_keeps_one_live(store: Arc<dyn Store>) {
+pub async fn concurrent_upsert_live_keeps_one_live<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     for round in 0..4 {
         let code = format!("race_{round}");
@@ -526,7 +553,10 @@ pub async fn concurrent_upsert_live_keeps_one_live(store: Arc<dyn Store>) {
 
 /// Two concurrent moves out of `pending` (accept and dismiss): exactly one wins, the
 /// other is a `Conflict`, and the stored status is the winner's.
-pub async fn concurrent_status_changes_one_wins(store: Arc<dyn Store>) {
+pub async fn concurrent_status_changes_one_wins<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     for round in 0..6 {
         let r = rec(&format!("cas_{round}"), Priority::Low, 1);
@@ -570,12 +600,15 @@ pub async fn concurrent_status_changes_one_wins(store: Arc<dyn Store>) {
 }
 
 /// One generation run through `store_generation`, with the suppression edge of `now`.
-async fn generation(
-    store: &dyn Store,
+async fn generation<S>(
+    store: &S,
     business: Uuid,
     recs: &[Recommendation],
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<RecommendationRecord> {
+) -> Vec<RecommendationRecord>
+where
+    S: RecommendationStore + ?Sized,
+{
     ok(
         store
             .store_generation(business, recs, now, crate::recommend::suppressed_after(now))
@@ -594,7 +627,10 @@ fn codes_of(records: &[RecommendationRecord]) -> Vec<&str> {
 /// `resolved` filter, are never refreshed or reopened, and a later firing of the code
 /// stores a new pending one beside them. A run producing nothing resolves every pending
 /// one.
-pub async fn store_generation_retires_codes_no_longer_produced(store: Arc<dyn Store>) {
+pub async fn store_generation_retires_codes_no_longer_produced<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let (_, other) = owner_and_business(&*store).await;
     let a = rec("grow_revenue", Priority::High, 15);
@@ -720,7 +756,10 @@ fn ids_of(records: &[RecommendationRecord]) -> Vec<(String, Uuid)> {
 /// `store_generation` skips a code with no live recommendation that was dismissed after
 /// `suppressed_after` (and does not resolve anything for it), stores it again once the
 /// dismissal is not after that instant, and always refreshes a live one.
-pub async fn store_generation_skips_recently_dismissed_codes(store: Arc<dyn Store>) {
+pub async fn store_generation_skips_recently_dismissed_codes<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let r = rec("improve_payout_timing", Priority::Medium, 8);
     let kept = rec("grow_revenue", Priority::Low, 2);
@@ -788,7 +827,10 @@ pub async fn store_generation_skips_recently_dismissed_codes(store: Arc<dyn Stor
 /// live code against several `store_generation` runs of the same codes, all on one
 /// business. Between rounds the clock moves past the suppression period, so each round
 /// starts with the codes pending again.
-pub async fn concurrent_dismissals_and_generations_leave_no_pending_twin(store: Arc<dyn Store>) {
+pub async fn concurrent_dismissals_and_generations_leave_no_pending_twin<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + RecommendationStore + ?Sized,
+{
     let (_, business) = owner_and_business(&*store).await;
     let business = business.id;
     let recs: Vec<Recommendation> = [
@@ -849,12 +891,14 @@ pub async fn concurrent_dismissals_and_generations_leave_no_pending_twin(store: 
 
 /// After a race: no code has two live recommendations, and no code dismissed less than
 /// the suppression period before `now` has a pending one.
-pub(crate) async fn assert_no_pending_twin(
-    store: &dyn Store,
+pub(crate) async fn assert_no_pending_twin<S>(
+    store: &S,
     business: Uuid,
     now: chrono::DateTime<chrono::Utc>,
     round: i64,
-) {
+) where
+    S: RecommendationStore + ?Sized,
+{
     let all = ok(
         store.list_recommendations(business, None, None).await,
         "list_recommendations",

@@ -1,16 +1,19 @@
-//! The contract of [`RefreshTokenStore`](crate::ports::storage::RefreshTokenStore).
+//! The contract of [`RefreshTokenStore`].
 
 use std::sync::Arc;
 
 use tokio::sync::Barrier;
 
 use super::support::{assert_conflict, assert_not_found, at, new_user, ok, unique, unknown_id};
-use crate::ports::storage::{RefreshToken, Rotation, Store};
+use crate::ports::storage::{RefreshToken, RefreshTokenStore, Rotation, UserStore};
 
 const T0: i64 = 1_772_323_200;
 const DAY: i64 = 86_400;
 
-async fn token(store: &dyn Store, hash: &str) -> RefreshToken {
+async fn token<S>(store: &S, hash: &str) -> RefreshToken
+where
+    S: RefreshTokenStore + ?Sized,
+{
     ok(store.find_refresh_token(hash).await, "find_refresh_token")
         .unwrap_or_else(|| panic!("token {hash} is stored"))
 }
@@ -24,7 +27,10 @@ fn rotated(r: Rotation) -> RefreshToken {
 
 /// A login issues a token in a new family; each rotation marks the presented token
 /// rotated and adds its successor to the same family.
-pub async fn issue_and_rotate_within_family(store: Arc<dyn Store>) {
+pub async fn issue_and_rotate_within_family<S>(store: Arc<S>)
+where
+    S: UserStore + RefreshTokenStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let (h0, h1, h2) = (unique("rt"), unique("rt"), unique("rt"));
     let first = ok(
@@ -75,7 +81,10 @@ pub async fn issue_and_rotate_within_family(store: Arc<dyn Store>) {
 
 /// Presenting a rotated token again revokes its whole family: the live successor stops
 /// working. Other families of the user are untouched.
-pub async fn reusing_a_rotated_token_revokes_the_family(store: Arc<dyn Store>) {
+pub async fn reusing_a_rotated_token_revokes_the_family<S>(store: Arc<S>)
+where
+    S: UserStore + RefreshTokenStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let (h0, h1, h2) = (unique("rt"), unique("rt"), unique("rt"));
     let first = ok(
@@ -142,7 +151,10 @@ pub async fn reusing_a_rotated_token_revokes_the_family(store: Arc<dyn Store>) {
 
 /// Unknown, expired and revoked tokens are rejected and change nothing; revoking a
 /// family or a user counts the tokens it revoked.
-pub async fn expired_revoked_and_unknown_are_rejected(store: Arc<dyn Store>) {
+pub async fn expired_revoked_and_unknown_are_rejected<S>(store: Arc<S>)
+where
+    S: UserStore + RefreshTokenStore + ?Sized,
+{
     let user = new_user(&*store).await;
     assert_eq!(
         ok(
@@ -256,7 +268,10 @@ pub async fn expired_revoked_and_unknown_are_rejected(store: Arc<dyn Store>) {
 
 /// A hash is unique: issuing or rotating into an existing hash is `Conflict` and changes
 /// nothing; an unknown user is `NotFound`.
-pub async fn refresh_token_hash_conflicts_and_unknown_user(store: Arc<dyn Store>) {
+pub async fn refresh_token_hash_conflicts_and_unknown_user<S>(store: Arc<S>)
+where
+    S: UserStore + RefreshTokenStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let (h0, h1) = (unique("rt"), unique("rt"));
     ok(
@@ -304,7 +319,10 @@ pub async fn refresh_token_hash_conflicts_and_unknown_user(store: Arc<dyn Store>
 
 /// Concurrent presentations of one live token: exactly one rotates it; every other one
 /// is a reuse, so afterwards the whole family (the winner's successor too) is revoked.
-pub async fn concurrent_rotation_one_wins(store: Arc<dyn Store>) {
+pub async fn concurrent_rotation_one_wins<S>(store: Arc<S>)
+where
+    S: UserStore + RefreshTokenStore + ?Sized,
+{
     let user = new_user(&*store).await;
     let h0 = unique("rt");
     let first = ok(

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::AsPorts;
 use super::support::{
     assert_conflict, assert_not_found, at, date, midnight, new_business, new_user, ok,
     owner_and_business, tick, unique, unknown_id,
@@ -23,14 +24,17 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::metrics::{self, CurrencyChoice, SECONDS_PER_DAY, Window};
-use crate::ports::storage::{Ingest, IngestBatch, Store};
+use crate::ports::storage::{
+    AnalyticsStore, BusinessStore, Ingest, IngestBatch, IntegrationStore, PaymentStore,
+    RecommendationStore, UserStore,
+};
 use crate::ports::{Clock, FixedClock};
 use crate::recommend::{Priority, Recommendation, RecommendationStatus};
 use crate::scoring::{Indicators, Policy, score};
 use crate::services::Actor;
-use crate::services::metrics::MetricsService;
-use crate::services::recommendations::RecommendationsService;
-use crate::services::users::UsersService;
+use crate::services::metrics::{MetricsPorts, MetricsService};
+use crate::services::recommendations::{RecommendationsPorts, RecommendationsService};
+use crate::services::users::{UsersPorts, UsersService};
 
 use RecommendationStatus::{Accepted, Dismissed, Pending, Resolved};
 
@@ -39,29 +43,107 @@ const T0: i64 = 1_772_323_200;
 const DAY: i64 = SECONDS_PER_DAY;
 const HOUR: i64 = 3_600;
 
-/// The three services over one store and one manual clock.
-struct Kit {
-    clock: Arc<FixedClock>,
+/// The Users service over a backend.
+struct UsersKit {
     users: UsersService,
-    metrics: MetricsService,
-    recs: RecommendationsService,
 }
 
-impl Kit {
-    fn new(store: &Arc<dyn Store>, now: i64) -> Self {
+impl UsersKit {
+    fn new<S>(store: &Arc<S>) -> Self
+    where
+        S: UserStore + BusinessStore + AsPorts + ?Sized,
+    {
+        Self {
+            users: UsersService::new(users_ports(store)),
+        }
+    }
+}
+
+/// The Metrics service over a backend and a manual clock.
+struct MetricsKit {
+    clock: Arc<FixedClock>,
+    metrics: MetricsService,
+}
+
+impl MetricsKit {
+    fn new<S>(store: &Arc<S>, now: i64) -> Self
+    where
+        S: BusinessStore + IntegrationStore + PaymentStore + AnalyticsStore + AsPorts + ?Sized,
+    {
         let clock = Arc::new(FixedClock::new(at(now)));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let policy = Arc::new(Policy::spec_v1());
         Self {
-            users: UsersService::new(store.clone()),
-            metrics: MetricsService::new(store.clone(), dyn_clock.clone(), policy.clone()),
-            recs: RecommendationsService::new(store.clone(), dyn_clock, policy),
+            metrics: MetricsService::new(
+                metrics_ports(store),
+                dyn_clock,
+                Arc::new(Policy::spec_v1()),
+            ),
             clock,
         }
     }
 
     fn set(&self, secs: i64) {
         self.clock.set(at(secs));
+    }
+}
+
+/// The Metrics and Recommendations services over one store and one manual clock.
+struct Kit {
+    clock: Arc<FixedClock>,
+    metrics: MetricsService,
+    recs: RecommendationsService,
+}
+
+impl Kit {
+    fn new<S>(store: &Arc<S>, now: i64) -> Self
+    where
+        S: BusinessStore
+            + IntegrationStore
+            + PaymentStore
+            + AnalyticsStore
+            + RecommendationStore
+            + AsPorts
+            + ?Sized,
+    {
+        let clock = Arc::new(FixedClock::new(at(now)));
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let policy = Arc::new(Policy::spec_v1());
+        let recommendations = RecommendationsPorts {
+            businesses: store.clone().business_store(),
+            analytics: store.clone().analytics_store(),
+            recommendations: store.clone().recommendation_store(),
+        };
+        Self {
+            metrics: MetricsService::new(metrics_ports(store), dyn_clock.clone(), policy.clone()),
+            recs: RecommendationsService::new(recommendations, dyn_clock, policy),
+            clock,
+        }
+    }
+
+    fn set(&self, secs: i64) {
+        self.clock.set(at(secs));
+    }
+}
+
+fn users_ports<S>(store: &Arc<S>) -> UsersPorts
+where
+    S: UserStore + BusinessStore + AsPorts + ?Sized,
+{
+    UsersPorts {
+        users: store.clone().user_store(),
+        businesses: store.clone().business_store(),
+    }
+}
+
+fn metrics_ports<S>(store: &Arc<S>) -> MetricsPorts
+where
+    S: BusinessStore + IntegrationStore + PaymentStore + AnalyticsStore + AsPorts + ?Sized,
+{
+    MetricsPorts {
+        businesses: store.clone().business_store(),
+        integrations: store.clone().integration_store(),
+        payments: store.clone().payment_store(),
+        analytics: store.clone().analytics_store(),
     }
 }
 
@@ -119,7 +201,10 @@ fn fixture_batch() -> IngestBatch {
 }
 
 /// A business owned by a new user, holding the fixture data.
-async fn funded_business(store: &dyn Store) -> (Uuid, Uuid) {
+async fn funded_business<S>(store: &S) -> (Uuid, Uuid)
+where
+    S: UserStore + BusinessStore + PaymentStore + ?Sized,
+{
     let (owner, business) = owner_and_business(store).await;
     ok(
         store
@@ -131,7 +216,10 @@ async fn funded_business(store: &dyn Store) -> (Uuid, Uuid) {
 }
 
 /// A new user who is a member of `business` with `role`.
-async fn member(store: &dyn Store, business: Uuid, role: Role) -> Uuid {
+async fn member<S>(store: &S, business: Uuid, role: Role) -> Uuid
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let user = new_user(store).await;
     ok(
         store.add_member(business, user.id, role).await,
@@ -178,8 +266,11 @@ fn codes(records: &[crate::ports::storage::RecommendationRecord]) -> Vec<&str> {
 /// `get_user_profile` returns the user with every business they belong to and their
 /// role, oldest first; `get_user_businesses` returns the same list; an unknown user is
 /// `NotFound`.
-pub async fn profile_lists_businesses_with_roles(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0);
+pub async fn profile_lists_businesses_with_roles<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AsPorts + ?Sized,
+{
+    let kit = UsersKit::new(&store);
     let user = new_user(&*store).await;
     let alone = ok(kit.users.get_user_profile(user.id).await, "profile");
     assert_eq!(alone.user, user);
@@ -241,8 +332,11 @@ pub async fn profile_lists_businesses_with_roles(store: Arc<dyn Store>) {
 
 /// `update_user_profile` trims the name, sets and clears the picture, and rejects an
 /// empty name or a non-web URL without changing anything.
-pub async fn update_user_profile_validates(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0);
+pub async fn update_user_profile_validates<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AsPorts + ?Sized,
+{
+    let kit = UsersKit::new(&store);
     let user = new_user(&*store).await;
     let updated = ok(
         kit.users
@@ -319,8 +413,11 @@ pub async fn update_user_profile_validates(store: Arc<dyn Store>) {
 
 /// `create_business` trims and requires the name, keeps the industry, rejects a negative
 /// revenue estimate, makes the creator the owner, and writes nothing when it refuses.
-pub async fn create_business_validates_and_makes_owner(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0);
+pub async fn create_business_validates_and_makes_owner<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AsPorts + ?Sized,
+{
+    let kit = UsersKit::new(&store);
     let user = new_user(&*store).await;
     let name = unique("Bakery");
     let business = ok(
@@ -382,8 +479,11 @@ pub async fn create_business_validates_and_makes_owner(store: Arc<dyn Store>) {
 /// `update_business` is for the owner and admins; a `member` is denied, a stranger (and
 /// anyone naming an unknown business) gets `NotFound`, the system actor may; a blank name
 /// is refused.
-pub async fn update_business_needs_owner_or_admin(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0);
+pub async fn update_business_needs_owner_or_admin<S>(store: Arc<S>)
+where
+    S: UserStore + BusinessStore + AsPorts + ?Sized,
+{
+    let kit = UsersKit::new(&store);
     let (owner, business) = owner_and_business(&*store).await;
     let admin = member(&*store, business.id, Role::Admin).await;
     let plain = member(&*store, business.id, Role::Member).await;
@@ -464,8 +564,11 @@ pub async fn update_business_needs_owner_or_admin(store: Arc<dyn Store>) {
 // ---------------------------------------------------------------------------------------
 
 /// The default window is the 30 days ending yesterday by the injected clock.
-pub async fn default_window_ends_yesterday(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0 + 10 * HOUR);
+pub async fn default_window_ends_yesterday<S>(store: Arc<S>)
+where
+    S: BusinessStore + IntegrationStore + PaymentStore + AnalyticsStore + AsPorts + ?Sized,
+{
+    let kit = MetricsKit::new(&store, T0 + 10 * HOUR);
     let window = ok(kit.metrics.default_window(), "default_window");
     assert_eq!(window, february());
     assert_eq!(window.start_date(), date("2026-01-30"));
@@ -478,8 +581,17 @@ pub async fn default_window_ends_yesterday(store: Arc<dyn Store>) {
 /// `compute_metrics` computes exactly what the metric pass gives on the same data,
 /// stores it as the latest snapshot (at the clock's time), and says when the data was
 /// last synced (the latest sync of any account) and how many days of history it rests on.
-pub async fn compute_metrics_stores_snapshot_with_freshness(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0 + 2 * HOUR);
+pub async fn compute_metrics_stores_snapshot_with_freshness<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + AsPorts
+        + ?Sized,
+{
+    let kit = MetricsKit::new(&store, T0 + 2 * HOUR);
     let (owner, business) = funded_business(&*store).await;
     let actor = Actor::User(owner);
     assert_eq!(
@@ -610,8 +722,17 @@ pub async fn compute_metrics_stores_snapshot_with_freshness(store: Arc<dyn Store
 
 /// The latest snapshot is the one computed last (whatever its window); the history holds
 /// the snapshots whose window ends in the range, oldest computation first.
-pub async fn snapshots_and_history_are_ordered(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0);
+pub async fn snapshots_and_history_are_ordered<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + AsPorts
+        + ?Sized,
+{
+    let kit = MetricsKit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let actor = Actor::User(owner);
     let mid = Window::new(date("2026-02-20"), 30).unwrap();
@@ -695,8 +816,17 @@ pub async fn snapshots_and_history_are_ordered(store: Arc<dyn Store>) {
 /// `compute_readiness_score` scores the latest snapshot (not the latest window), stores
 /// the score linked to it, and carries its freshness; before any snapshot it is a clear
 /// `NotFound`; the history is newest first and limited.
-pub async fn readiness_is_scored_from_latest_snapshot(store: Arc<dyn Store>) {
-    let kit = Kit::new(&store, T0);
+pub async fn readiness_is_scored_from_latest_snapshot<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + AsPorts
+        + ?Sized,
+{
+    let kit = MetricsKit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let actor = Actor::User(owner);
 
@@ -808,7 +938,17 @@ pub async fn readiness_is_scored_from_latest_snapshot(store: Arc<dyn Store>) {
 /// A user who is not a member reads and changes nothing of another business through the
 /// Metrics and Recommendations services — each call is `NotFound` (business), as for a
 /// business that does not exist — while a plain `member` may do all of it.
-pub async fn services_hide_other_businesses(store: Arc<dyn Store>) {
+pub async fn services_hide_other_businesses<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + RecommendationStore
+        + AsPorts
+        + ?Sized,
+{
     let kit = Kit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let (stranger_user, stranger_business) = owner_and_business(&*store).await;
@@ -991,7 +1131,17 @@ pub async fn services_hide_other_businesses(store: Arc<dyn Store>) {
 
 /// Generation needs metrics first; it runs the §5 rules on the latest snapshot: four
 /// recommendations for the fixture, in order, with their impacts.
-pub async fn generate_follows_the_rules_on_latest_snapshot(store: Arc<dyn Store>) {
+pub async fn generate_follows_the_rules_on_latest_snapshot<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + RecommendationStore
+        + AsPorts
+        + ?Sized,
+{
     let kit = Kit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let actor = Actor::User(owner);
@@ -1087,7 +1237,17 @@ pub async fn generate_follows_the_rules_on_latest_snapshot(store: Arc<dyn Store>
 
 /// `update_recommendation_status` moves only pending → accepted / dismissed, stamped with
 /// the clock, as a compare-and-set; anything else is refused and changes nothing.
-pub async fn status_moves_only_from_pending(store: Arc<dyn Store>) {
+pub async fn status_moves_only_from_pending<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + RecommendationStore
+        + AsPorts
+        + ?Sized,
+{
     let kit = Kit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let system = Actor::System;
@@ -1196,7 +1356,17 @@ pub async fn status_moves_only_from_pending(store: Arc<dyn Store>) {
 /// is not generated on days 1–29 (nor a second before day 30), comes back as a new pending
 /// one on day 30 and is refreshed, not duplicated, on day 31; an accepted one stays
 /// accepted (same row) throughout; pending ones are refreshed in place every day.
-pub async fn lifecycle_over_thirty_one_days(store: Arc<dyn Store>) {
+pub async fn lifecycle_over_thirty_one_days<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + RecommendationStore
+        + AsPorts
+        + ?Sized,
+{
     let kit = Kit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let plain = member(&*store, business, Role::Member).await;
@@ -1349,7 +1519,17 @@ pub async fn lifecycle_over_thirty_one_days(store: Arc<dyn Store>) {
 /// accepted one stays accepted; resolved ones are listed only with the `resolved` filter,
 /// no user can move one or resolve anything, the top recommendations treat them as not
 /// stored, and when the rule fires again a new pending one is made.
-pub async fn retired_recommendations_are_resolved_not_reopened(store: Arc<dyn Store>) {
+pub async fn retired_recommendations_are_resolved_not_reopened<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + RecommendationStore
+        + AsPorts
+        + ?Sized,
+{
     let kit = Kit::new(&store, T0);
     let (owner, business) = funded_business(&*store).await;
     let system = Actor::System;
@@ -1515,7 +1695,17 @@ pub async fn retired_recommendations_are_resolved_not_reopened(store: Arc<dyn St
 /// code dismissed less than 30 days ago is pending and no code has two live ones. The
 /// clock moves past the suppression period between rounds, so each round starts with the
 /// codes pending again.
-pub async fn dismissals_racing_generation_leave_no_pending_twin(store: Arc<dyn Store>) {
+pub async fn dismissals_racing_generation_leave_no_pending_twin<S>(store: Arc<S>)
+where
+    S: UserStore
+        + BusinessStore
+        + IntegrationStore
+        + PaymentStore
+        + AnalyticsStore
+        + RecommendationStore
+        + AsPorts
+        + ?Sized,
+{
     use tokio::sync::Barrier;
 
     let kit = Kit::new(&store, T0);

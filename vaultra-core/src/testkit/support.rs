@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::domain::{Business, NewBusiness, NewUser, User};
 use crate::error::{Error, Result};
 use crate::metrics::{SECONDS_PER_DAY, epoch_day};
-use crate::ports::storage::Store;
+use crate::ports::storage::{BusinessStore, UserStore};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -72,7 +72,10 @@ pub(crate) fn midnight(d: NaiveDate) -> i64 {
 }
 
 /// Creates a user with a unique e-mail.
-pub(crate) async fn new_user(store: &dyn Store) -> User {
+pub(crate) async fn new_user<S>(store: &S) -> User
+where
+    S: UserStore + ?Sized,
+{
     let new = NewUser {
         email: unique_email(),
         name: "Test User".to_owned(),
@@ -85,7 +88,10 @@ pub(crate) async fn new_user(store: &dyn Store) -> User {
 }
 
 /// Creates a business named `name` owned by `owner`.
-pub(crate) async fn new_business(store: &dyn Store, owner: Uuid, name: &str) -> Business {
+pub(crate) async fn new_business<S>(store: &S, owner: Uuid, name: &str) -> Business
+where
+    S: BusinessStore + ?Sized,
+{
     store
         .create_business(owner, NewBusiness::named(name).validated().unwrap())
         .await
@@ -93,7 +99,10 @@ pub(crate) async fn new_business(store: &dyn Store, owner: Uuid, name: &str) -> 
 }
 
 /// Creates a user and a business it owns.
-pub(crate) async fn owner_and_business(store: &dyn Store) -> (User, Business) {
+pub(crate) async fn owner_and_business<S>(store: &S) -> (User, Business)
+where
+    S: UserStore + BusinessStore + ?Sized,
+{
     let owner = new_user(store).await;
     let business = new_business(store, owner.id, &unique("Business")).await;
     (owner, business)

@@ -1,4 +1,4 @@
-//! The contract of [`UserStore`](crate::ports::storage::UserStore).
+//! The contract of [`UserStore`].
 
 use std::sync::Arc;
 
@@ -7,7 +7,7 @@ use tokio::sync::Barrier;
 use super::support::{assert_conflict, assert_not_found, ok, retry, unique_email, unknown_id};
 use crate::domain::{NewUser, UserUpdate};
 use crate::error::Error;
-use crate::ports::storage::Store;
+use crate::ports::storage::UserStore;
 
 fn new_user(email: &str, name: &str) -> NewUser {
     NewUser {
@@ -23,7 +23,10 @@ fn new_user(email: &str, name: &str) -> NewUser {
 /// `create_user` stores every field and assigns an id; `get_user` returns exactly what
 /// `create_user` returned; `find_user_by_email` finds it in any case and returns `None`
 /// for an unknown address.
-pub async fn create_and_get_user(store: Arc<dyn Store>) {
+pub async fn create_and_get_user<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     let email = unique_email();
     let new = new_user(&email, "Ann Example").validated().unwrap();
     let user = ok(store.create_user(new.clone()).await, "create_user");
@@ -64,7 +67,10 @@ pub async fn create_and_get_user(store: Arc<dyn Store>) {
 
 /// Stores keep e-mails lowercased: a user created with a mixed-case address is stored,
 /// returned and found in lower case.
-pub async fn created_email_is_lowercased(store: Arc<dyn Store>) {
+pub async fn created_email_is_lowercased<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     let email = unique_email();
     let mixed = format!("Mixed.{}", email.to_uppercase());
     let user = ok(
@@ -85,7 +91,10 @@ pub async fn created_email_is_lowercased(store: Arc<dyn Store>) {
 
 /// A second user with the same e-mail — in the same or any other case — is a
 /// `Conflict`, and the first user is unchanged.
-pub async fn duplicate_email_conflicts_in_any_case(store: Arc<dyn Store>) {
+pub async fn duplicate_email_conflicts_in_any_case<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     let email = unique_email();
     let first = ok(
         store
@@ -116,7 +125,10 @@ pub async fn duplicate_email_conflicts_in_any_case(store: Arc<dyn Store>) {
 }
 
 /// `get_user`, `update_user` and `set_password_hash` on an unknown id are `NotFound`.
-pub async fn unknown_user_is_not_found(store: Arc<dyn Store>) {
+pub async fn unknown_user_is_not_found<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     let id = unknown_id();
     assert_not_found(store.get_user(id).await, "get_user");
     assert_not_found(
@@ -139,7 +151,10 @@ pub async fn unknown_user_is_not_found(store: Arc<dyn Store>) {
 
 /// `update_user` applies the given fields, leaves `None` fields as they are, clears the
 /// avatar with `Some(None)`, and returns the stored state.
-pub async fn update_user_applies_fields(store: Arc<dyn Store>) {
+pub async fn update_user_applies_fields<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     let user = ok(
         store
             .create_user(new_user(&unique_email(), "Before").validated().unwrap())
@@ -214,7 +229,10 @@ pub async fn update_user_applies_fields(store: Arc<dyn Store>) {
 
 /// `set_password_hash` replaces the hash (also when there was none) and changes nothing
 /// else.
-pub async fn set_password_hash_replaces_hash(store: Arc<dyn Store>) {
+pub async fn set_password_hash_replaces_hash<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     let mut new = new_user(&unique_email(), "No Password")
         .validated()
         .unwrap();
@@ -241,7 +259,10 @@ pub async fn set_password_hash_replaces_hash(store: Arc<dyn Store>) {
 
 /// Two concurrent `create_user` calls with one e-mail in different case: exactly one
 /// succeeds and the other is a `Conflict` (repeated over several e-mails).
-pub async fn concurrent_create_user_same_email(store: Arc<dyn Store>) {
+pub async fn concurrent_create_user_same_email<S>(store: Arc<S>)
+where
+    S: UserStore + ?Sized,
+{
     for round in 0..8 {
         let email = unique_email();
         let barrier = Arc::new(Barrier::new(2));
