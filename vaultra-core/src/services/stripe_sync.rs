@@ -42,7 +42,7 @@ use serde_json::{Value, json};
 
 use crate::domain::IntegrationAccount;
 use crate::domain::stripe::{Kind, Normalized, StripeObject};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::ports::{
     Clock, CursorUpdate, Ingest, IngestBatch, IngestStats, NewDeadLetter, Page, PageQuery,
     PaymentSource, Sleeper, SourceError, SourceErrorKind, Store, Stream,
@@ -274,7 +274,7 @@ impl StripeSync {
                     if attempts >= self.config.max_attempts || !error.is_retryable() {
                         break Err(error);
                     }
-                    let wait = self.backoff(attempts, None);
+                    let wait = self.backoff(attempts, error.retry_after());
                     self.sleeper.sleep(wait).await;
                 }
             }
@@ -309,7 +309,8 @@ impl StripeSync {
                             "external_id": account.external_id,
                             "full": full,
                         }),
-                        error: message,
+                        // For operators: with the causes (e.g. the network error).
+                        error: error.report().to_string(),
                         attempts,
                         failed_at: self.clock.now(),
                     })
@@ -390,10 +391,11 @@ impl StripeSync {
         match self.store.cursor(account.id, CURSOR_STREAM).await? {
             None => Ok(None),
             Some(raw) => serde_json::from_str(&raw).map(Some).map_err(|e| {
-                Error::Internal(format!(
-                    "sync cursor of account {} is unreadable: {e}",
+                Error::internal(format!(
+                    "sync cursor of account {} is unreadable",
                     account.id
                 ))
+                .with_source(e)
             }),
         }
     }
@@ -410,7 +412,7 @@ impl StripeSync {
         observer: &dyn SyncObserver,
     ) -> Result<IngestStats> {
         let value = serde_json::to_string(state)
-            .map_err(|e| Error::Internal(format!("cannot encode the sync cursor: {e}")))?;
+            .map_err(|e| Error::internal("cannot encode the sync cursor").with_source(e))?;
         let cursor = CursorUpdate {
             account: account.id,
             stream: CURSOR_STREAM.to_owned(),
@@ -419,7 +421,8 @@ impl StripeSync {
         let stats = self
             .store
             .ingest(account.business_id, Some(account.id), batch, Some(&cursor))
-            .await?;
+            .await
+            .with_context(|| format!("ingest for business {}", account.business_id))?;
         observer.page(stream, objects, &stats);
         Ok(stats)
     }
@@ -610,7 +613,7 @@ impl StripeSync {
             anchor,
         } = state
         else {
-            return Err(Error::Internal("a backfill page outside a backfill".into()));
+            return Err(Error::internal("a backfill page outside a backfill"));
         };
         let (started, stream) = (*started, *stream);
         let anchor = if stream == Stream::Events && after.is_none() {
@@ -672,7 +675,7 @@ impl StripeSync {
                     .fetch(account, &query, &mut tally.retries, observer)
                     .await
                 {
-                    Err(Error::Invalid(input)) if input.reason.starts_with(EXPIRED) => {
+                    Err(Error::Invalid { input, .. }) if input.reason.starts_with(EXPIRED) => {
                         return Err(RunError::CursorExpired);
                     }
                     other => other?,

@@ -237,7 +237,7 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
         .append_message(conversation.id, &message(MessageRole::User, "a\0b"))
         .await;
     assert!(
-        matches!(bad, Err(Error::Invalid(_))),
+        matches!(bad, Err(Error::Invalid { .. })),
         "NUL in content: {bad:?}"
     );
     let bad_call = store
@@ -250,7 +250,7 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
         )
         .await;
     assert!(
-        matches!(bad_call, Err(Error::Invalid(_))),
+        matches!(bad_call, Err(Error::Invalid { .. })),
         "NUL in tool call: {bad_call:?}"
     );
     let citation = Citation {
@@ -270,7 +270,9 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
         )
         .await;
     match &bad_citation {
-        Err(Error::Invalid(e)) => assert_eq!(e.field.as_deref(), Some("citations[0].source")),
+        Err(Error::Invalid { input: e, .. }) => {
+            assert_eq!(e.field.as_deref(), Some("citations[0].source"))
+        }
         other => panic!("NUL in a citation: {other:?}"),
     }
     for (tool, what) in [("get_\0metrics", "NUL"), ("  ", "blank")] {
@@ -284,7 +286,9 @@ pub async fn append_refuses_nul_and_writes_nothing(store: Arc<dyn Store>) {
             )
             .await;
         match &bad_tool {
-            Err(Error::Invalid(e)) => assert_eq!(e.field.as_deref(), Some("tools_used[1]")),
+            Err(Error::Invalid { input: e, .. }) => {
+                assert_eq!(e.field.as_deref(), Some("tools_used[1]"))
+            }
             other => panic!("{what} tool name: {other:?}"),
         }
     }

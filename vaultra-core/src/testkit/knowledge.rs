@@ -351,7 +351,7 @@ pub async fn upsert_document_validates(store: Arc<dyn Store>) {
     ];
     for (what, d) in bad {
         match store.upsert_document(&d).await {
-            Err(Error::Invalid(_)) => {}
+            Err(Error::Invalid { .. }) => {}
             other => panic!("{what}: expected Err(Invalid), got {other:?}"),
         }
     }

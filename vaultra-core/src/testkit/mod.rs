@@ -7,7 +7,7 @@
 //!
 //! Every function of [`users`], [`businesses`], [`integrations`], [`payments`],
 //! [`analytics`], [`recommendations`], [`events`], [`conversations`], [`knowledge`],
-//! [`refresh_tokens`] and [`services`] (the Users, Metrics
+//! [`refresh_tokens`], [`not_found`] and [`services`] (the Users, Metrics
 //! and Recommendations services over the store) has the signature
 //! `pub async fn name(store: Arc<dyn Store>)` and panics on a contract violation. The doc
 //! comments on the traits of [`crate::ports::storage`] are the contract; each function
@@ -74,6 +74,7 @@ pub mod events;
 pub mod integrations;
 pub mod jobs;
 pub mod knowledge;
+pub mod not_found;
 pub mod oauth;
 pub mod payments;
 pub mod recommendations;
@@ -222,7 +223,11 @@ macro_rules! __store_contract_cases {
                 digest_recipients_and_items,
                 one_digest_per_user_and_day,
             ];
-            services: [
+not_found: [
+                missing_rows_name_their_id,
+                not_found_keeps_its_category_under_context,
+            ];
+                        services: [
                 profile_lists_businesses_with_roles,
                 update_user_profile_validates,
                 create_business_validates_and_makes_owner,

@@ -551,7 +551,7 @@ pub async fn concurrent_status_changes_one_wins(store: Arc<dyn Store>) {
                     assert_eq!(record.status, to);
                     winners.push(to);
                 }
-                (_, Err(Error::Conflict(_))) => conflicts += 1,
+                (_, Err(Error::Conflict { .. })) => conflicts += 1,
                 (_, Err(e)) => panic!("round {round}: unexpected error {e:?}"),
             }
         }

@@ -261,7 +261,7 @@ pub async fn concurrent_create_user_same_email(store: Arc<dyn Store>) {
         for task in tasks {
             match task.await.unwrap() {
                 Ok(user) => created.push(user),
-                Err(Error::Conflict(_)) => conflicts += 1,
+                Err(Error::Conflict { .. }) => conflicts += 1,
                 Err(e) => panic!("round {round}: unexpected error {e:?}"),
             }
         }
