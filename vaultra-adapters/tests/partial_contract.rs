@@ -72,10 +72,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn not_found(entity: &'static str, id: impl ToString) -> Error {
-    Error::NotFound {
-        entity,
-        id: id.to_string(),
-    }
+    Error::not_found(entity, id)
 }
 
 impl State {
@@ -107,7 +104,7 @@ impl UserStore for Directory {
         let new = new.validated()?;
         let mut state = self.state();
         if state.users.values().any(|u| u.email == new.email) {
-            return Err(Error::Conflict(format!(
+            return Err(Error::conflict(format!(
                 "a user with e-mail {} exists",
                 new.email
             )));
@@ -240,8 +237,8 @@ impl BusinessStore for Directory {
         state.business(business)?;
         state.user(user)?;
         if state.memberships.contains_key(&(user, business)) {
-            return Err(Error::Conflict(
-                "the user is already a member of this business".into(),
+            return Err(Error::conflict(
+                "the user is already a member of this business",
             ));
         }
         let membership = Membership {
@@ -275,7 +272,7 @@ impl IntegrationStore for Directory {
             .find(|a| a.provider == provider && a.external_id == external_id);
         if let Some(existing) = held {
             if existing.business_id != business {
-                return Err(Error::Conflict(format!(
+                return Err(Error::conflict(format!(
                     "{} account {external_id} is linked to another business",
                     provider.as_str()
                 )));

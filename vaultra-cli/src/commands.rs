@@ -96,7 +96,7 @@ pub(crate) fn print_report(
 /// Pretty JSON with a final newline.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
     let mut s = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Core(vaultra_core::Error::Internal(format!("serializing: {e}"))))?;
+        .map_err(|e| CliError::Core(vaultra_core::Error::internal(format!("serializing: {e}"))))?;
     s.push('\n');
     Ok(s)
 }

@@ -11,8 +11,8 @@ pub enum CliError {
     /// Reading an export failed.
     #[error(transparent)]
     Files(#[from] FilesError),
-    /// The core refused the input.
-    #[error(transparent)]
+    /// The core refused the input, or a dependency or Vaultra itself failed.
+    #[error("{}", core_message(.0))]
     Core(#[from] vaultra_core::Error),
     /// The command ran, but part of its work failed (details were printed).
     #[error("{0}")]
@@ -25,6 +25,18 @@ pub enum CliError {
         /// The I/O error.
         source: std::io::Error,
     },
+}
+
+/// The core error's message; an internal or unavailable one with its causes (the
+/// database's or the network's own words), since the terminal is the operator's log.
+/// Client errors (invalid input, conflicts) show only their message.
+fn core_message(e: &vaultra_core::Error) -> String {
+    match e {
+        vaultra_core::Error::Internal { .. } | vaultra_core::Error::Unavailable { .. } => {
+            e.report().to_string()
+        }
+        _ => e.to_string(),
+    }
 }
 
 impl CliError {

@@ -33,7 +33,9 @@ pub fn block_on<F: Future<Output = Result<(), CliError>>>(f: F) -> Result<(), Cl
 /// Opens (and migrates) the store `url` names; a URL of another scheme is a usage error.
 pub async fn open(url: &str) -> Result<OpenedStore, CliError> {
     vaultra_adapters::open(url).await.map_err(|e| match e {
-        vaultra_core::Error::Invalid(input) if input.field.as_deref() == Some("database_url") => {
+        vaultra_core::Error::Invalid { input, .. }
+            if input.field.as_deref() == Some("database_url") =>
+        {
             CliError::Usage(format!("DATABASE_URL {}", input.reason))
         }
         other => CliError::Core(other),

@@ -60,7 +60,9 @@ async fn link(url: &str, args: StripeLinkArgs) -> Result<(), CliError> {
         .link_stripe_account(&Actor::System, business, &args.account)
         .await
         .map_err(|e| match e {
-            vaultra_core::Error::Invalid(input) if input.field.as_deref() == Some("account") => {
+            vaultra_core::Error::Invalid { input, .. }
+                if input.field.as_deref() == Some("account") =>
+            {
                 CliError::Usage(format!("--account {}", input.reason))
             }
             other => CliError::Core(other),
@@ -112,7 +114,9 @@ async fn sync(url: &str, args: StripeSyncArgs) -> Result<(), CliError> {
         .await;
     observer.bar.finish_and_clear();
     let synced = synced.map_err(|e| match e {
-        vaultra_core::Error::Invalid(input) if input.field.as_deref() == Some("business") => {
+        vaultra_core::Error::Invalid { input, .. }
+            if input.field.as_deref() == Some("business") =>
+        {
             CliError::Usage(format!(
                 "{}: vaultra stripe link --business {business} --account acct_…",
                 input.reason
@@ -179,6 +183,6 @@ async fn webhook(url: &str, args: StripeWebhookArgs) -> Result<(), CliError> {
     let app = crate::store::app(&open(url).await?, Some(Arc::new(source)))?;
     let outcome = app.handle_stripe_webhook(&payload, &args.signature).await?;
     let line = serde_json::to_string(&outcome)
-        .map_err(|e| vaultra_core::Error::Internal(format!("cannot encode the outcome: {e}")))?;
+        .map_err(|e| vaultra_core::Error::internal(format!("cannot encode the outcome: {e}")))?;
     write_stdout(&format!("{line}\n"))
 }

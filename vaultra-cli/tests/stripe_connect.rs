@@ -39,10 +39,7 @@ struct RecordingQueue {
 impl JobQueue for RecordingQueue {
     async fn enqueue(&self, tasks: &[JobTask]) -> vaultra_core::Result<EnqueueReport> {
         if self.broken {
-            return Err(Error::Unavailable {
-                message: "queue down".into(),
-                retryable: true,
-            });
+            return Err(Error::unavailable("queue down", true));
         }
         let mut report = EnqueueReport::default();
         for t in tasks {
@@ -142,7 +139,7 @@ fn state_of(url: &str) -> String {
 
 fn denied(result: vaultra_core::Result<impl std::fmt::Debug>) -> String {
     match result {
-        Err(Error::PermissionDenied(m)) => m,
+        Err(Error::PermissionDenied { message: m, .. }) => m,
         other => panic!("expected PermissionDenied, got {other:?}"),
     }
 }
@@ -389,7 +386,7 @@ async fn a_bad_code_is_stripes_invalid_grant_and_links_nothing() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Invalid(_)) && err.to_string().contains("invalid_grant"),
+        matches!(&err, Error::Invalid { .. }) && err.to_string().contains("invalid_grant"),
         "{err:?}"
     );
     assert!(!err.to_string().contains(env.fake.secret_key()));

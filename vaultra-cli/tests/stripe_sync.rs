@@ -678,7 +678,23 @@ async fn a_store_failure_mid_sync_stops_the_prefetch_and_resumes_without_loss() 
         .sync(&env.account, false, &Quiet)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("injected store failure"), "{err}");
+    // The database's own words are the cause (for logs and the dead letter), not the
+    // message; the message says where it happened.
+    assert!(
+        matches!(err, vaultra_core::Error::Internal { .. }),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("injected store failure"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("ingest for business {}: ", env.business)),
+        "{err}"
+    );
+    assert!(
+        err.report().to_string().contains("injected store failure"),
+        "{}",
+        err.report()
+    );
     assert_eq!(env.store.coverage(env.business).await.unwrap().charges, 300);
     let first = charge_pages(&env.fake.requests());
     // Two batches of three pages, plus at most the one request that was in flight
@@ -690,6 +706,11 @@ async fn a_store_failure_mid_sync_stops_the_prefetch_and_resumes_without_loss() 
         .await
         .unwrap();
     assert_eq!(letters.len(), 1);
+    assert!(
+        letters[0].error.contains("injected store failure"),
+        "{}",
+        letters[0].error
+    );
 
     sqlx::query("DROP TRIGGER refuse_second_batch")
         .execute(&mut c)
@@ -796,6 +817,30 @@ async fn retry_after_is_honoured() {
         .await
         .unwrap();
     assert_eq!(report.retries, 1);
+    assert_eq!(env.sleeper.slept(), [std::time::Duration::from_secs(7)]);
+}
+
+/// When a request is not retried on its own (one attempt per request), the rate limit
+/// reaches the whole-sync retry as a core error that still carries `Retry-After`, and
+/// that wait is honoured there too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured_between_whole_attempts() {
+    let (env, _db) = setup(Profile::Steady, 17).await;
+    let source = Arc::new(RateLimitedOnce {
+        inner: env.source(),
+        done: AtomicUsize::new(0),
+    });
+    let config = SyncConfig {
+        request_attempts: 1,
+        ..SyncConfig::default()
+    };
+    let report = env
+        .service(source, config)
+        .sync(&env.account, false, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(report.attempts, 2);
+    // Without the floor the first whole-sync retry waits 0.25–0.5 s.
     assert_eq!(env.sleeper.slept(), [std::time::Duration::from_secs(7)]);
 }
 

@@ -437,7 +437,7 @@ async fn bad_signatures_are_refused_and_record_nothing() {
             .await
             .unwrap_err();
         match &err {
-            Error::Invalid(input) => {
+            Error::Invalid { input, .. } => {
                 assert_eq!(input.field.as_deref(), Some(SIGNATURE_FIELD), "{err}");
             }
             other => panic!("{header:?}: {other:?}"),
@@ -460,7 +460,7 @@ async fn bad_signatures_are_refused_and_record_nothing() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Invalid(i) if i.field.as_deref() == Some("payload")),
+        matches!(&err, Error::Invalid { input: i, .. } if i.field.as_deref() == Some("payload")),
         "{err:?}"
     );
 }

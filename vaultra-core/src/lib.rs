@@ -46,4 +46,4 @@ pub mod services;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use error::{Error, InvalidInput, Result};
+pub use error::{Error, InvalidInput, Result, ResultExt};

@@ -42,7 +42,8 @@ impl Backoff {
 
 /// Runs `op` until it succeeds, fails with an error that is not retryable, or has been
 /// tried `max_attempts` times (at least once), sleeping [`Backoff::delay`] between tries
-/// with a seed from `seed`; returns the last result and the number of tries.
+/// with a seed from `seed` and the error's [`retry_after`](crate::Error::retry_after) as
+/// the floor; returns the last result and the number of tries.
 pub async fn retrying<T, F, Fut>(
     backoff: &Backoff,
     max_attempts: u32,
@@ -59,7 +60,9 @@ where
         attempt += 1;
         match op().await {
             Err(e) if e.is_retryable() && attempt < max_attempts.max(1) => {
-                sleeper.sleep(backoff.delay(attempt, seed(), None)).await;
+                sleeper
+                    .sleep(backoff.delay(attempt, seed(), e.retry_after()))
+                    .await;
             }
             other => return (other, attempt),
         }
@@ -101,5 +104,39 @@ mod tests {
         let floor = Some(Duration::from_secs(45));
         assert_eq!(B.delay(1, 7, floor), Duration::from_secs(45));
         assert!(B.delay(5, 7, Some(Duration::from_millis(1))) >= Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn retrying_waits_at_least_what_the_error_asked() {
+        use crate::Error;
+        use crate::ports::RecordingSleeper;
+        let sleeper = RecordingSleeper::default();
+        let mut calls = 0;
+        let (result, tries) = retrying(
+            &B,
+            3,
+            &sleeper,
+            || 1,
+            || {
+                calls += 1;
+                let wait = (calls == 1).then_some(Duration::from_secs(45));
+                async move {
+                    Err::<(), _>(
+                        Error::unavailable("rate limited", true)
+                            .with_retry_after(wait)
+                            .context("a page"),
+                    )
+                }
+            },
+        )
+        .await;
+        assert_eq!(tries, 3);
+        assert!(result.is_err_and(|e| e.retry_after().is_none()));
+        let slept = sleeper.slept();
+        assert_eq!(slept.len(), 2);
+        // The first error asked for 45 s (more than the backoff's 1–2 s); the second
+        // asked for nothing, so the backoff decides (2–4 s).
+        assert_eq!(slept[0], Duration::from_secs(45));
+        assert!(slept[1] >= Duration::from_secs(2) && slept[1] <= Duration::from_secs(4));
     }
 }

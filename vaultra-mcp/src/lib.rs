@@ -68,12 +68,15 @@ struct Inner {
 /// [`Scope`] is what limits it.
 const ACTOR: Actor = Actor::System;
 
+/// A core error as the tool's error text: its message (with context, never its causes,
+/// which may quote the database), and when to try again if that may help.
 fn core_error(e: vaultra_core::Error) -> String {
-    match e {
-        vaultra_core::Error::Unavailable { message, .. } => {
-            format!("the store is unavailable ({message}); try again shortly")
-        }
-        other => other.to_string(),
+    if !e.is_retryable() {
+        return e.to_string();
+    }
+    match e.retry_after() {
+        Some(wait) => format!("{e}; try again in {} s", wait.as_secs().max(1)),
+        None => format!("{e}; try again shortly"),
     }
 }
 

@@ -22,7 +22,7 @@ use crate::report::{PyPolicy, PyReport};
 
 fn json<T: Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value)
-        .map_err(|e| CoreError(vaultra_core::Error::Internal(format!("serializing: {e}"))).into())
+        .map_err(|e| CoreError(vaultra_core::Error::internal(format!("serializing: {e}"))).into())
 }
 
 /// A read-only view of a Vaultra store: businesses, their latest metrics, score history,
@@ -71,7 +71,7 @@ impl PyClient {
             .enable_all()
             .build()
             .map_err(|e| {
-                CoreError(vaultra_core::Error::Internal(format!(
+                CoreError(vaultra_core::Error::internal(format!(
                     "starting the async runtime: {e}"
                 )))
             })?;

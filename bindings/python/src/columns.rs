@@ -528,7 +528,7 @@ fn decode_objects(
 fn malformed(name: &str, what: &str) -> RowError {
     RowError {
         row: 0,
-        error: vaultra_core::Error::Internal(format!("column `{name}`: {what}")),
+        error: vaultra_core::Error::internal(format!("column `{name}`: {what}")),
     }
 }
 
@@ -1147,7 +1147,7 @@ fn classify_narrow(
             if kept && (bad_currency[c] || bad_status[s]) {
                 let error = match (&tables.currencies[c], &tables.statuses[s]) {
                     (Err(e), _) | (_, Err(e)) => e.clone(),
-                    _ => vaultra_core::Error::Internal("a bad value that is not".into()),
+                    _ => vaultra_core::Error::internal("a bad value that is not"),
                 };
                 return Err(RowError { row, error });
             }

@@ -92,7 +92,7 @@ pub fn to_py_err(py: Python<'_>, error: vaultra_core::Error) -> PyErr {
     use vaultra_core::Error as E;
     let message = error.to_string();
     match error {
-        E::Invalid(input) => {
+        E::Invalid { input, .. } => {
             let err = InvalidInput::new_err(message);
             let value = err.value(py);
             // Setting attributes on a fresh exception instance cannot fail in practice; if it
@@ -103,8 +103,8 @@ pub fn to_py_err(py: Python<'_>, error: vaultra_core::Error) -> PyErr {
             err
         }
         E::NotFound { .. } => NotFound::new_err(message),
-        E::Conflict(_) => Conflict::new_err(message),
-        E::PermissionDenied(_) => PermissionDenied::new_err(message),
+        E::Conflict { .. } => Conflict::new_err(message),
+        E::PermissionDenied { .. } => PermissionDenied::new_err(message),
         E::Unavailable { retryable, .. } => {
             let err = Unavailable::new_err(message);
             let _ = err.value(py).setattr("retryable", retryable);

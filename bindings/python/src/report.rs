@@ -30,7 +30,7 @@ fn json<T: Serialize>(value: &T, pretty: bool) -> PyResult<String> {
     } else {
         serde_json::to_string(value)
     };
-    text.map_err(|e| CoreError(vaultra_core::Error::Internal(format!("serializing: {e}"))).into())
+    text.map_err(|e| CoreError(vaultra_core::Error::internal(format!("serializing: {e}"))).into())
 }
 
 /// A scoring policy: base score, scored components, tiers and recommendation rules.
@@ -198,8 +198,8 @@ pub fn assess_charge_columns<'py>(
     let window = assessment.window.resolve(&SystemClock).map_err(CoreError)?;
     let payments = data.loader.data();
     if !payments.charges.is_empty() {
-        return Err(CoreError(vaultra_core::Error::Internal(
-            "assess_charge_columns: the data already holds charges".into(),
+        return Err(CoreError(vaultra_core::Error::internal(
+            "assess_charge_columns: the data already holds charges",
         ))
         .into());
     }
@@ -251,8 +251,8 @@ pub fn assess_charge_arrow<'py>(
     let window = assessment.window.resolve(&SystemClock).map_err(CoreError)?;
     let payments = data.loader.data();
     if !payments.charges.is_empty() {
-        return Err(CoreError(vaultra_core::Error::Internal(
-            "assess_charge_arrow: the data already holds charges".into(),
+        return Err(CoreError(vaultra_core::Error::internal(
+            "assess_charge_arrow: the data already holds charges",
         ))
         .into());
     }

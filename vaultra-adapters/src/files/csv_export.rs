@@ -263,7 +263,7 @@ fn parse_row<'a>(
     let currency = Currency::parse(code).map_err(|e| {
         // The column is named already: keep only the reason.
         let reason = match e {
-            vaultra_core::Error::Invalid(input) => input.reason,
+            vaultra_core::Error::Invalid { input, .. } => input.reason,
             other => other.to_string(),
         };
         ("currency", reason)

@@ -84,17 +84,18 @@ pub enum FilesError {
     },
 }
 
+/// Bad files are invalid input and unreadable ones unavailable (not retryable: the
+/// same read fails again); the files error stays the cause, with its I/O error.
 impl From<FilesError> for vaultra_core::Error {
     fn from(e: FilesError) -> Self {
         match e {
             FilesError::Invalid { path, source } => source.in_context(path.display().to_string()),
             FilesError::Folder { .. } | FilesError::Json { .. } | FilesError::Csv { .. } => {
-                vaultra_core::Error::invalid_input(e.to_string())
+                vaultra_core::Error::invalid_input(e.to_string()).with_source(e)
             }
-            FilesError::Io { .. } => vaultra_core::Error::Unavailable {
-                message: e.to_string(),
-                retryable: false,
-            },
+            FilesError::Io { .. } => {
+                vaultra_core::Error::unavailable(e.to_string(), false).with_source(e)
+            }
         }
     }
 }

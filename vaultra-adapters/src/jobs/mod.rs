@@ -100,10 +100,11 @@ pub struct JobEngine {
     backend: JobBackend,
 }
 
+/// The queue's failures: retryable, with the queue's error kept as the cause.
 fn unavailable(what: &str) -> impl Fn(BoxDynError) -> Error + '_ {
-    move |e| Error::Unavailable {
-        message: format!("job queue: {what}: {e}"),
-        retryable: true,
+    move |e| {
+        Error::unavailable(format!("job queue: {what}: {e}"), true)
+            .with_cause(vaultra_core::error::Cause::from(e))
     }
 }
 
@@ -250,7 +251,7 @@ impl JobEngine {
         let mut report = EnqueueReport::default();
         for task in tasks {
             let bytes = serde_json::to_vec(task)
-                .map_err(|e| Error::Internal(format!("task encoding: {e}")))?;
+                .map_err(|e| Error::internal("cannot encode a task").with_source(e))?;
             let built = TaskBuilder::new(bytes)
                 .idempotency_key(task.key())
                 .max_attempts(DELIVERY_ATTEMPTS)

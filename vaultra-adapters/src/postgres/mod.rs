@@ -114,7 +114,7 @@ impl PostgresStore {
         migrator
             .run(&self.pool)
             .await
-            .map_err(|e| Error::Internal(format!("migrating the PostgreSQL schema: {e}")))
+            .map_err(|e| Error::internal("cannot migrate the PostgreSQL schema").with_source(e))
     }
 
     /// The connection pool, for hosts that need raw access (health checks).

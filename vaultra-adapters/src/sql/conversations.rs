@@ -192,9 +192,9 @@ macro_rules! impl_sql_conversations {
                         .as_ref()
                         .map(serde_json::Value::to_string);
                     let citations = serde_json::to_string(&message.citations)
-                        .map_err(|e| Error::Internal(format!("cannot encode citations: {e}")))?;
+                        .map_err(|e| Error::internal("cannot encode citations").with_source(e))?;
                     let tools_used = serde_json::to_string(&message.tools_used)
-                        .map_err(|e| Error::Internal(format!("cannot encode tools_used: {e}")))?;
+                        .map_err(|e| Error::internal("cannot encode tools_used").with_source(e))?;
                     let now = ts(self.now());
                     let mut tx = self.write_tx().await.map_err(map_err("message"))?;
                     // Writing the conversation first takes its row lock (PostgreSQL) or the

@@ -86,10 +86,7 @@ macro_rules! impl_sql_jobs {
                 match self.job_run(&key).await? {
                     Some(run) => Ok(Begin::Skipped(run.status)),
                     // Deleted between the two statements: nothing sane to do but retry.
-                    None => Err(Error::Unavailable {
-                        message: format!("job run {key} vanished while starting"),
-                        retryable: true,
-                    }),
+                    None => Err(Error::unavailable(format!("job run {key} vanished while starting"), true)),
                 }
             }
 
@@ -215,7 +212,7 @@ macro_rules! impl_sql_jobs {
 
             async fn insert_digest(&self, digest: NewDigest) -> Result<Option<Digest>> {
                 let items = serde_json::to_string(&digest.items)
-                    .map_err(|e| Error::Internal(format!("digest items: {e}")))?;
+                    .map_err(|e| Error::internal("cannot encode the digest items").with_source(e))?;
                 let row = sqlx::query(sql!(
                     "INSERT INTO notification_outbox
                         (id, user_id, digest_date, created_at, subject, body, items)

@@ -207,7 +207,7 @@ macro_rules! impl_sql_knowledge {
                         .bind(id)
                         .fetch_one(&mut *tx)
                         .await
-                        .map_err(map_err("knowledge document"))?;
+                        .map_err(crate::sql::map_err_id("knowledge document", id))?;
                     let stored = document_from(&row)?;
                     tx.commit().await.map_err(map_err("knowledge document"))?;
                     Ok(stored)

@@ -35,38 +35,57 @@ use vaultra_core::recommend::{Priority, RecommendationStatus};
 pub(crate) const BULK_ROWS: usize = 1_000;
 
 /// Maps a database error into the core's categories; `what` names the thing touched.
+///
+/// The database's own text never reaches the message of a client error (it can quote
+/// values and the schema): it stays in the cause, for logs. A missing row names no id
+/// here ("no such …"); where the statement is about one id, use [`map_err_id`].
 pub(crate) fn map_err(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
-    move |e| match &e {
-        sqlx::Error::RowNotFound => Error::NotFound {
-            entity: what,
-            id: String::new(),
-        },
+    move |e| categorize(what, None, e)
+}
+
+/// [`map_err`] for a statement about the `what` with this `id` (a lookup, a read-back
+/// after an insert, an insert referencing it): a missing row names the id.
+pub(crate) fn map_err_id<D: std::fmt::Display>(
+    what: &'static str,
+    id: D,
+) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| categorize(what, Some(&id), e)
+}
+
+fn categorize(what: &'static str, id: Option<&dyn std::fmt::Display>, e: sqlx::Error) -> Error {
+    let missing = || match id {
+        Some(id) => Error::not_found(what, id),
+        None => Error::no_such(what),
+    };
+    let error = match &e {
+        sqlx::Error::RowNotFound => missing(),
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            Error::Conflict(format!("{what} already exists"))
+            Error::conflict(format!("{what} already exists"))
         }
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::NotFound {
-            entity: what,
-            id: "a referenced record".into(),
-        },
-        sqlx::Error::Database(db) if db.is_check_violation() => Error::invalid_input(format!(
-            "{what}: a value is out of range ({})",
-            db.message()
-        )),
-        sqlx::Error::Database(db) if is_transient(db.code().as_deref()) => Error::Unavailable {
-            message: format!("{what}: {}", db.message()),
-            retryable: true,
-        },
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => missing(),
+        sqlx::Error::Database(db) if db.is_check_violation() => {
+            // The constraint's name is ours (the migrations'), and names the column.
+            Error::invalid_input(match db.constraint() {
+                Some(constraint) => {
+                    format!("{what}: a value is out of range (constraint `{constraint}`)")
+                }
+                None => format!("{what}: a value is out of range"),
+            })
+        }
+        sqlx::Error::Database(db) if is_transient(db.code().as_deref()) => {
+            Error::unavailable(format!("{what}: {}", db.message()), true)
+        }
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => Error::Unavailable {
-            message: format!("database unavailable: {e}"),
-            retryable: true,
-        },
-        _ => Error::Internal(format!("{what}: {e}")),
-    }
+        | sqlx::Error::WorkerCrashed => {
+            Error::unavailable(format!("database unavailable: {e}"), true)
+        }
+        _ => Error::internal(format!("unexpected database error ({what})")),
+    };
+    error.with_source(e)
 }
 
 /// SQLite busy/locked; PostgreSQL serialization failure, deadlock, connection failures.
@@ -78,14 +97,11 @@ fn is_transient(code: Option<&str>) -> bool {
 }
 
 pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Error {
-    Error::NotFound {
-        entity,
-        id: id.to_string(),
-    }
+    Error::not_found(entity, id)
 }
 
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("stored {what} is unreadable: {detail}"))
+    Error::internal(format!("stored {what} is unreadable: {detail}"))
 }
 
 pub(crate) fn role(s: &str) -> Result<Role, Error> {
@@ -261,4 +277,99 @@ pub(crate) fn validate_batch(batch: &vaultra_core::ports::IngestBatch) -> Result
         text("event", &e.event_id, "payout", &e.payout_id)?;
     }
     Ok(())
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// A database error from SQLite itself, for `sql` run on a small table.
+    async fn sqlite_error(sql: &'static str) -> sqlx::Error {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE,
+                             amount INTEGER CONSTRAINT amount_not_negative CHECK (amount >= 0))",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO t VALUES (1, 'secret@example.com', 5)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap_err()
+    }
+
+    fn cause(e: &Error) -> &sqlx::Error {
+        e.source()
+            .and_then(|s| s.downcast_ref::<sqlx::Error>())
+            .expect("the sqlx error is the cause")
+    }
+
+    #[test]
+    fn a_missing_row_names_the_id_or_says_no_such() {
+        let id = "7f0c3c8e-0000-4000-8000-000000000001";
+        let e = map_err_id("snapshot", id)(sqlx::Error::RowNotFound);
+        assert!(
+            matches!(&e, Error::NotFound { entity: "snapshot", id: Some(found), .. } if found == id)
+        );
+        assert_eq!(e.to_string(), format!("snapshot not found: {id}"));
+        assert!(matches!(cause(&e), sqlx::Error::RowNotFound));
+
+        let e = map_err("snapshot")(sqlx::Error::RowNotFound);
+        assert!(matches!(e, Error::NotFound { id: None, .. }));
+        assert_eq!(e.to_string(), "no such snapshot");
+    }
+
+    #[tokio::test]
+    async fn constraint_violations_keep_the_database_text_out_of_the_message() {
+        let e = map_err("user")(
+            sqlite_error("INSERT INTO t VALUES (2, 'secret@example.com', 1)").await,
+        );
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "conflict: user already exists");
+        let raw = cause(&e).to_string();
+        assert!(
+            raw.contains("UNIQUE"),
+            "the cause keeps the database's words: {raw}"
+        );
+
+        let e =
+            map_err("charge")(sqlite_error("INSERT INTO t VALUES (3, 'b@example.com', -1)").await);
+        assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
+        assert!(
+            e.to_string().starts_with("charge: a value is out of range"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("CHECK"), "{e}");
+        assert!(cause(&e).to_string().contains("CHECK"));
+    }
+
+    #[tokio::test]
+    async fn an_unexpected_error_is_internal_with_a_safe_message_and_its_cause() {
+        let e = map_err("business")(sqlite_error("SELECT * FROM no_such_table").await);
+        assert!(matches!(e, Error::Internal { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "internal error: unexpected database error (business)"
+        );
+        assert!(cause(&e).to_string().contains("no_such_table"));
+        assert!(
+            e.report().to_string().contains("no_such_table"),
+            "logs see the cause"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_closed_pool_is_retryable_with_the_io_cause() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        pool.close().await;
+        let e = map_err("business")(sqlx::query("SELECT 1").execute(&pool).await.unwrap_err());
+        assert!(e.is_retryable(), "{e:?}");
+        assert!(matches!(cause(&e), sqlx::Error::PoolClosed));
+    }
 }

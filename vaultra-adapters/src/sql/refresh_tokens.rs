@@ -28,9 +28,9 @@ macro_rules! impl_sql_refresh_tokens {
             /// A duplicate hash is a conflict; a missing user is the user's `NotFound`.
             fn insert_err(user: Uuid) -> impl Fn(sqlx::Error) -> Error {
                 move |e| match map_err("refresh token")(e) {
-                    Error::NotFound { .. } => not_found("user", user),
-                    Error::Conflict(_) => {
-                        Error::Conflict("a refresh token with this hash exists".to_owned())
+                    e @ Error::NotFound { .. } => not_found("user", user).with_source(e),
+                    e @ Error::Conflict { .. } => {
+                        Error::conflict("a refresh token with this hash exists").with_source(e)
                     }
                     other => other,
                 }

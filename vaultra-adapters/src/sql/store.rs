@@ -73,7 +73,7 @@ impl UserStore for $store {
         .execute(&self.pool)
         .await
         .map_err(|e| match map_err("user")(e) {
-            Error::Conflict(_) => Error::Conflict(format!("a user with e-mail {} exists", new.email)),
+            e @ Error::Conflict { .. } => Error::conflict(format!("a user with e-mail {} exists", new.email)).with_source(e),
             other => other,
         })?;
         self.get_user(id).await
@@ -276,12 +276,12 @@ impl BusinessStore for $store {
         .execute(&self.pool)
         .await
         .map_err(|e| match map_err("membership")(e) {
-            Error::Conflict(_) => Error::Conflict("the user is already a member of this business".into()),
+            e @ Error::Conflict { .. } => Error::conflict("the user is already a member of this business").with_source(e),
             other => other,
         })?;
         self.membership(user, business)
             .await?
-            .ok_or_else(|| Error::Internal("membership vanished after insert".into()))
+            .ok_or_else(|| Error::internal("membership vanished after insert"))
     }
 }
 
@@ -302,7 +302,7 @@ impl IntegrationStore for $store {
         }
         if let Some(existing) = self.find_account(provider, external_id).await? {
             if existing.business_id != business {
-                return Err(Error::Conflict(format!(
+                return Err(Error::conflict(format!(
                     "{} account {external_id} is linked to another business",
                     provider.as_str()
                 )));
@@ -326,7 +326,7 @@ impl IntegrationStore for $store {
         match inserted.map_err(map_err("integration account")) {
             Ok(_) => self.get_account(id).await,
             // Another writer linked it first: answer as if we had come second.
-            Err(Error::Conflict(_)) => Box::pin(self.link_account(business, provider, external_id)).await,
+            Err(Error::Conflict { .. }) => Box::pin(self.link_account(business, provider, external_id)).await,
             Err(e) => Err(e),
         }
     }
@@ -761,7 +761,7 @@ impl AnalyticsStore for $store {
         new.parts.clone().into_metrics()?;
         let id = Uuid::new_v4();
         let daily = serde_json::to_string(&new.parts.daily_revenue)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .map_err(|e| Error::internal("cannot encode the daily revenue").with_source(e))?;
         sqlx::query(sql!(
             "INSERT INTO financial_metric_snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7{J}, $8, $9, $10, $11, $12, $13, $14)"
         ))
@@ -781,14 +781,14 @@ impl AnalyticsStore for $store {
         .bind(i32::try_from(new.history_days).map_err(|_| Error::invalid("history_days", "too large"))?)
         .execute(&self.pool)
         .await
-        .map_err(map_err("business"))?;
+        .map_err(sql::map_err_id("business", new.business_id))?;
         let row = sqlx::query(sql!(
             "SELECT {SNAPSHOT_SELECT} FROM financial_metric_snapshots WHERE id = $1"
         ))
         .bind(id)
         .fetch_one(&self.pool)
         .await
-        .map_err(map_err("snapshot"))?;
+        .map_err(sql::map_err_id("snapshot", id))?;
         snapshot_from(&row)
     }
 
@@ -843,7 +843,7 @@ impl AnalyticsStore for $store {
         let id = Uuid::new_v4();
         let r = &new.readiness;
         let factors =
-            serde_json::to_string(&r.factors).map_err(|e| Error::Internal(e.to_string()))?;
+            serde_json::to_string(&r.factors).map_err(|e| Error::internal("cannot encode the factors").with_source(e))?;
         sqlx::query(sql!(
             "INSERT INTO readiness_scores ({SCORE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10{J})"
         ))
@@ -864,7 +864,7 @@ impl AnalyticsStore for $store {
             .bind(id)
             .fetch_one(&self.pool)
             .await
-            .map_err(map_err("readiness score"))?;
+            .map_err(sql::map_err_id("readiness score", id))?;
         score_from(&row)
     }
 
@@ -1125,9 +1125,10 @@ impl RecommendationStore for $store {
         .fetch_optional(&mut *tx)
         .await
         .map_err(|e| match map_err("recommendation")(e) {
-            Error::Conflict(_) => Error::Conflict(
-                "another live recommendation with this code exists".into(),
-            ),
+            e @ Error::Conflict { .. } => Error::conflict(
+                "another live recommendation with this code exists",
+            )
+            .with_source(e),
             other => other,
         })?;
         match row {
@@ -1143,8 +1144,8 @@ impl RecommendationStore for $store {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(map_err("recommendation"))?;
-                Err(Error::Conflict(format!(
+                .map_err(sql::map_err_id("recommendation", id))?;
+                Err(Error::conflict(format!(
                     "the recommendation is {}, not {from}",
                     rec_from(&current)?.status
                 )))

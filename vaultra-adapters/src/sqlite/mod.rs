@@ -153,7 +153,7 @@ impl SqliteStore {
         migrator
             .run(&self.pool)
             .await
-            .map_err(|e| Error::Internal(format!("migrating the SQLite schema: {e}")))
+            .map_err(|e| Error::internal("cannot migrate the SQLite schema").with_source(e))
     }
 
     /// The connection pool, for hosts that need raw access (health checks).

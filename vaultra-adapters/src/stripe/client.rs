@@ -116,7 +116,10 @@ impl StripeSource {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
-            .map_err(|e| SourceError::new(SourceErrorKind::Invalid, format!("HTTP client: {e}")))?;
+            .map_err(|e| {
+                SourceError::new(SourceErrorKind::Invalid, format!("HTTP client: {e}"))
+                    .with_source(e)
+            })?;
         let transport = Transport::new(
             http.clone(),
             without_slash(&config.api_base),
@@ -158,10 +161,15 @@ fn convert(e: TransportError, query: &PageQuery) -> SourceError {
                 message: format!("Stripe answered {status}: {message}"),
                 retry_after,
                 status: Some(status),
+                source: None,
             }
         }
-        TransportError::Network(m) => SourceError::new(SourceErrorKind::Network, m),
-        TransportError::Invalid(m) => SourceError::new(SourceErrorKind::Invalid, m),
+        TransportError::Network(m, e) => {
+            SourceError::new(SourceErrorKind::Network, m).with_source(e)
+        }
+        TransportError::Invalid(m, e) => {
+            SourceError::new(SourceErrorKind::Invalid, m).with_source(e)
+        }
     }
 }
 
@@ -227,18 +235,22 @@ impl PaymentSource for StripeSource {
             .send()
             .await
             .map_err(|e| {
+                let e = e.without_url();
                 SourceError::new(
                     SourceErrorKind::Network,
-                    format!("cannot reach Stripe Connect: {}", e.without_url()),
+                    format!("cannot reach Stripe Connect: {e}"),
                 )
+                .with_source(e)
             })?;
         let status = response.status().as_u16();
         let wait = retry_after(response.headers());
         let body: Value = response.json().await.map_err(|e| {
+            let e = e.without_url();
             SourceError::new(
                 SourceErrorKind::Invalid,
-                format!("unreadable answer from Stripe Connect: {}", e.without_url()),
+                format!("unreadable answer from Stripe Connect: {e}"),
             )
+            .with_source(e)
         })?;
         if !(200..300).contains(&status) {
             let error = body.get("error").and_then(Value::as_str).unwrap_or("error");
@@ -257,6 +269,7 @@ impl PaymentSource for StripeSource {
                 message: format!("Stripe Connect refused the code ({error}): {description}"),
                 retry_after: wait,
                 status: Some(status),
+                source: None,
             });
         }
         let account_id = body
@@ -304,6 +317,7 @@ impl PaymentSource for StripeSource {
                 SourceErrorKind::Invalid,
                 format!("unreadable list from Stripe: {e}"),
             )
+            .with_source(e)
         })?;
         let has_more = list
             .get("has_more")
@@ -340,10 +354,11 @@ impl PaymentSource for StripeSource {
                 webhook::WebhookError::InvalidPayload(_) => SourceErrorKind::Invalid,
                 _ => SourceErrorKind::Unauthorized,
             };
-            SourceError::new(kind, e.to_string())
+            SourceError::new(kind, e.to_string()).with_source(e)
         })?;
         let whole: Value = serde_json::from_slice(&event.payload).map_err(|e| {
             SourceError::new(SourceErrorKind::Invalid, format!("webhook payload: {e}"))
+                .with_source(e)
         })?;
         Ok(SourceEvent {
             id: event.id,

@@ -22,9 +22,12 @@ pub struct OsEntropy;
 
 impl vaultra_core::services::stripe_connect::Entropy for OsEntropy {
     fn fill(&self, buf: &mut [u8]) -> vaultra_core::Result<()> {
-        getrandom::fill(buf).map_err(|e| vaultra_core::Error::Unavailable {
-            message: format!("the operating system's random generator failed: {e}"),
-            retryable: true,
+        getrandom::fill(buf).map_err(|e| {
+            vaultra_core::Error::unavailable(
+                format!("the operating system's random generator failed: {e}"),
+                true,
+            )
+            .with_source(e)
         })
     }
 }

@@ -21,7 +21,7 @@ use stripe_client_core::{RequestBuilder, StripeMethod, VERSION};
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a request failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum TransportError {
     /// Stripe answered with an error status.
     Api {
@@ -34,10 +34,11 @@ pub(crate) enum TransportError {
         /// The `Retry-After` header, capped at [`MAX_RETRY_AFTER`].
         retry_after: Option<Duration>,
     },
-    /// Stripe could not be reached or did not answer in time.
-    Network(String),
-    /// The request could not be built or the answer not read.
-    Invalid(String),
+    /// Stripe could not be reached or did not answer in time: what to say, and the
+    /// HTTP client's error (its causes say why, e.g. a refused connection).
+    Network(String, reqwest::Error),
+    /// The request could not be built or the answer not read, and the client's error.
+    Invalid(String, reqwest::Error),
 }
 
 /// Sends async-stripe requests with reqwest.
@@ -126,11 +127,11 @@ fn network(e: reqwest::Error) -> TransportError {
     // Without the URL: it may carry a query, and says nothing the caller does not know.
     let e = e.without_url();
     if e.is_timeout() {
-        TransportError::Network("Stripe timed out".to_owned())
+        TransportError::Network("Stripe timed out".to_owned(), e)
     } else if e.is_builder() {
-        TransportError::Invalid(format!("cannot build the request to Stripe: {e}"))
+        TransportError::Invalid(format!("cannot build the request to Stripe: {e}"), e)
     } else {
-        TransportError::Network(format!("cannot reach Stripe: {e}"))
+        TransportError::Network(format!("cannot reach Stripe: {e}"), e)
     }
 }
 

@@ -51,7 +51,7 @@ use crate::domain::{
     Business, ClassCode, IntegrationAccount, NewBusiness, NewUser, PaymentDataRef, Provider, User,
     normalize_email,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::metrics::{self, Window};
 use crate::ports::jobs::Digest;
 use crate::ports::storage::{IngestBatch, IngestStats, MetricSnapshot, Store};
@@ -356,15 +356,11 @@ impl Vaultra {
             .await;
         match created {
             // Created by someone else in the meantime: theirs is the one.
-            Err(Error::Conflict(_)) => {
-                self.store
-                    .find_user_by_email(&email)
-                    .await?
-                    .ok_or(Error::NotFound {
-                        entity: "user",
-                        id: email,
-                    })
-            }
+            Err(Error::Conflict { .. }) => self
+                .store
+                .find_user_by_email(&email)
+                .await?
+                .ok_or(Error::not_found("user", email)),
             other => other,
         }
     }
@@ -394,7 +390,10 @@ impl Vaultra {
         batch: &IngestBatch,
     ) -> Result<IngestStats> {
         self.checked(actor, business, Need::Manager).await?;
-        self.store.ingest(business, None, batch, None).await
+        self.store
+            .ingest(business, None, batch, None)
+            .await
+            .with_context(|| format!("import for business {business}"))
     }
 
     // ---- reports ----
@@ -592,15 +591,14 @@ impl Vaultra {
     // ---- payment sources and jobs ----
 
     fn source(&self) -> Result<&Arc<dyn PaymentSource>> {
-        self.source.as_ref().ok_or_else(|| Error::Unavailable {
-            message: "no payment source is configured (STRIPE_SECRET_KEY)".into(),
-            retryable: false,
+        self.source.as_ref().ok_or_else(|| {
+            Error::unavailable("no payment source is configured (STRIPE_SECRET_KEY)", false)
         })
     }
 
     fn sleeper(&self) -> Result<&Arc<dyn Sleeper>> {
         self.sleeper.as_ref().ok_or_else(|| {
-            Error::Internal("the application was built without a sleeper for retries".into())
+            Error::internal("the application was built without a sleeper for retries")
         })
     }
 
@@ -660,15 +658,16 @@ impl Vaultra {
         );
         let mut reports = Vec::with_capacity(accounts.len());
         for account in accounts {
-            let report = service.sync(&account, full, observer).await.map_err(|e| {
-                Error::Unavailable {
-                    message: format!(
-                        "sync of Stripe account {} failed (recorded in the dead-letter table): {e}",
+            // The category (and retryability) of the failure is kept for the host.
+            let report = service
+                .sync(&account, full, observer)
+                .await
+                .with_context(|| {
+                    format!(
+                        "sync of Stripe account {} failed (recorded in the dead-letter table)",
                         account.external_id
-                    ),
-                    retryable: e.is_retryable(),
-                }
-            })?;
+                    )
+                })?;
             reports.push((account, report));
         }
         Ok(reports)
@@ -676,7 +675,7 @@ impl Vaultra {
 
     fn connect_service(&self) -> Result<StripeConnect> {
         let missing = |what: &str| {
-            Error::Internal(format!(
+            Error::internal(format!(
                 "the application was built without {what} (needed for Stripe Connect)"
             ))
         };
@@ -799,9 +798,9 @@ impl Vaultra {
 
 /// The user behind an actor, for operations only a person can do.
 fn user_of(actor: &Actor) -> Result<Uuid> {
-    actor.user_id().ok_or_else(|| {
-        Error::PermissionDenied("connecting an account needs a signed-in user".into())
-    })
+    actor
+        .user_id()
+        .ok_or_else(|| Error::permission_denied("connecting an account needs a signed-in user"))
 }
 
 #[cfg(test)]

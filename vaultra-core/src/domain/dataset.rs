@@ -84,7 +84,7 @@ impl ChargeColumns {
     /// Replaces the charge at `index` (a newer state of the same Stripe object).
     pub fn replace(&mut self, index: usize, charge: &Charge) -> Result<(), Error> {
         if index >= self.len() {
-            return Err(Error::Internal(format!(
+            return Err(Error::internal(format!(
                 "charge index {index} out of range ({} charges)",
                 self.len()
             )));
@@ -195,7 +195,7 @@ mod sealed {
 }
 
 /// A row that failed a check of [`ChargeColumnsRef::new`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct InvalidRow {
     /// The row (0-based position in the columns).
     pub row: usize,
@@ -255,7 +255,7 @@ impl<'a, C: ClassCode> ChargeColumnsRef<'a, C> {
             let error = check_amount("amount", amount[row])
                 .and_then(|()| check_amount("amount_refunded", refunded[row]))
                 .err()
-                .unwrap_or_else(|| Error::Internal("a bad amount that is not".into()));
+                .unwrap_or_else(|| Error::internal("a bad amount that is not"));
             return Err(InvalidRow { row, error });
         }
         Ok(Self {
@@ -415,7 +415,7 @@ mod tests {
 
     fn field_of(e: &InvalidRow) -> Option<&str> {
         match &e.error {
-            Error::Invalid(i) => i.field.as_deref(),
+            Error::Invalid { input: i, .. } => i.field.as_deref(),
             _ => None,
         }
     }

@@ -252,7 +252,7 @@ impl RunStatus {
             "running" => Ok(Self::Running),
             "succeeded" => Ok(Self::Succeeded),
             "failed" => Ok(Self::Failed),
-            other => Err(Error::Internal(format!("unknown run status {other:?}"))),
+            other => Err(Error::internal(format!("unknown run status {other:?}"))),
         }
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 
 /// An object stream of a connected account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -140,8 +140,10 @@ pub enum SourceErrorKind {
 }
 
 /// Why a call to a payment source failed. Never carries a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+///
+/// Equality compares what the provider said (kind, message, wait, status), not the
+/// underlying `source`, which cannot be compared.
+#[derive(Debug, Clone)]
 pub struct SourceError {
     /// The category.
     pub kind: SourceErrorKind,
@@ -151,6 +153,33 @@ pub struct SourceError {
     pub retry_after: Option<Duration>,
     /// The HTTP status, when there was one.
     pub status: Option<u16>,
+    /// The underlying error (e.g. the HTTP client's), for logs; never shown.
+    pub source: Option<Cause>,
+}
+
+impl PartialEq for SourceError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.message == other.message
+            && self.retry_after == other.retry_after
+            && self.status == other.status
+    }
+}
+
+impl Eq for SourceError {}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|s| &**s as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl SourceError {
@@ -161,7 +190,15 @@ impl SourceError {
             message: message.into(),
             retry_after: None,
             status: None,
+            source: None,
         }
+    }
+
+    /// Keeps `source` as the underlying error (for logs).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
     }
 
     /// Whether the same call may succeed later (rate limits, server and network
@@ -174,20 +211,23 @@ impl SourceError {
     }
 }
 
+/// Keeps the category's retryability, the provider's `Retry-After` and HTTP status, and
+/// the `SourceError` itself as the cause.
 impl From<SourceError> for Error {
     fn from(e: SourceError) -> Self {
-        match e.kind {
+        let error = match e.kind {
             SourceErrorKind::RateLimited | SourceErrorKind::Server | SourceErrorKind::Network => {
-                Error::Unavailable {
-                    message: e.message,
-                    retryable: true,
-                }
+                Error::unavailable(e.message.clone(), true)
             }
-            SourceErrorKind::Unauthorized => Error::PermissionDenied(e.message),
+            SourceErrorKind::Unauthorized => Error::permission_denied(e.message.clone()),
             SourceErrorKind::CursorExpired | SourceErrorKind::Invalid => {
-                Error::invalid_input(e.message)
+                Error::invalid_input(e.message.clone())
             }
-        }
+        };
+        error
+            .with_retry_after(e.retry_after)
+            .with_status(e.status)
+            .with_source(e)
     }
 }
 
@@ -248,6 +288,65 @@ impl Sleeper for RecordingSleeper {
         match self.0.lock() {
             Ok(mut v) => v.push(duration),
             Err(poisoned) => poisoned.into_inner().push(duration),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_stays_retryable_with_its_wait_status_and_cause() {
+        let network = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow");
+        let source = SourceError {
+            kind: SourceErrorKind::RateLimited,
+            message: "Stripe answered 429: too many requests".into(),
+            retry_after: Some(Duration::from_secs(30)),
+            status: Some(429),
+            source: None,
+        }
+        .with_source(network);
+        let e = Error::from(source.clone()).context("sync of acct_1");
+        assert!(matches!(e, Error::Unavailable { .. }));
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+        assert_eq!(e.status(), Some(429));
+        assert_eq!(
+            e.to_string(),
+            "sync of acct_1: unavailable: Stripe answered 429: too many requests"
+        );
+        // The chain: core error → the SourceError → what it was caused by.
+        let cause = e.source().expect("the source error");
+        assert_eq!(cause.downcast_ref::<SourceError>(), Some(&source));
+        let root = cause.source().expect("the network error");
+        assert_eq!(
+            root.downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
+            Some(std::io::ErrorKind::TimedOut)
+        );
+    }
+
+    #[test]
+    fn other_kinds_keep_their_category_and_status() {
+        let refused = SourceError {
+            status: Some(401),
+            ..SourceError::new(SourceErrorKind::Unauthorized, "Stripe answered 401")
+        };
+        let e = Error::from(refused);
+        assert!(matches!(e, Error::PermissionDenied { .. }));
+        assert!(!e.is_retryable());
+        assert_eq!(e.status(), Some(401));
+        assert_eq!(e.retry_after(), None);
+
+        for kind in [SourceErrorKind::Server, SourceErrorKind::Network] {
+            assert!(Error::from(SourceError::new(kind, "x")).is_retryable());
+        }
+        for kind in [SourceErrorKind::Invalid, SourceErrorKind::CursorExpired] {
+            let e = Error::from(SourceError::new(kind, "bad"));
+            assert!(matches!(e, Error::Invalid { .. }) && !e.is_retryable());
         }
     }
 }

@@ -61,7 +61,7 @@ impl RecommendationStatus {
     pub fn transition(self, to: Self) -> Result<Self, Error> {
         match (self, to) {
             (Self::Pending, Self::Accepted | Self::Dismissed) => Ok(to),
-            (from, to) => Err(Error::Conflict(format!(
+            (from, to) => Err(Error::conflict(format!(
                 "a {from} recommendation cannot become {to}; only pending ones can be accepted or dismissed"
             ))),
         }
@@ -107,7 +107,7 @@ mod tests {
             (Resolved, Dismissed),
             (Accepted, Resolved),
         ] {
-            assert!(matches!(from.transition(to), Err(Error::Conflict(_))));
+            assert!(matches!(from.transition(to), Err(Error::Conflict { .. })));
         }
     }
 

@@ -78,7 +78,7 @@ pub async fn authorize(
     match need {
         Need::Member => Ok(Some(membership.role)),
         Need::Manager if membership.role.can_manage() => Ok(Some(membership.role)),
-        Need::Manager => Err(Error::PermissionDenied(format!(
+        Need::Manager => Err(Error::permission_denied(format!(
             "changing a business needs the owner or admin role; you are a {}",
             membership.role
         ))),
@@ -87,8 +87,5 @@ pub async fn authorize(
 
 /// The error a non-member gets: the same as for a business that does not exist.
 pub(crate) fn business_not_found(business: Uuid) -> Error {
-    Error::NotFound {
-        entity: "business",
-        id: business.to_string(),
-    }
+    Error::not_found("business", business)
 }

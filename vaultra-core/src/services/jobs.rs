@@ -269,15 +269,17 @@ impl JobRunner {
                 })
             }
             Err(error) => {
-                let message = error.to_string();
+                // The ledger and the dead letters are for operators: keep the causes.
+                let message = error.report().to_string();
                 if task.job != JobKind::StripeSync || task.subject.is_none() {
                     self.ports
                         .dead_letters
                         .dead_letter(NewDeadLetter {
                             kind: task.job.as_str().to_owned(),
                             key: key.clone(),
-                            payload: serde_json::to_value(task)
-                                .map_err(|e| Error::Internal(format!("task payload: {e}")))?,
+                            payload: serde_json::to_value(task).map_err(|e| {
+                                Error::internal("cannot encode a task payload").with_source(e)
+                            })?,
                             error: message.clone(),
                             attempts,
                             failed_at: self.clock.now(),
@@ -442,10 +444,10 @@ impl JobRunner {
 
     async fn sync(&self, account_id: Uuid) -> Result<String> {
         let Some(source) = self.source.clone() else {
-            return Err(Error::Unavailable {
-                message: "no payment source is configured (set STRIPE_SECRET_KEY)".into(),
-                retryable: false,
-            });
+            return Err(Error::unavailable(
+                "no payment source is configured (set STRIPE_SECRET_KEY)",
+                false,
+            ));
         };
         let account = self.ports.integrations.get_account(account_id).await?;
         let sync = StripeSync::new(
@@ -545,10 +547,7 @@ mod tests {
     use crate::ports::RecordingSleeper;
 
     fn unavailable() -> Error {
-        Error::Unavailable {
-            message: "database restarting".into(),
-            retryable: true,
-        }
+        Error::unavailable("database restarting", true)
     }
 
     #[tokio::test]
@@ -564,7 +563,7 @@ mod tests {
             }
         })
         .await;
-        assert_eq!((result, attempts), (Ok(7), 3));
+        assert_eq!((result.ok(), attempts), (Some(7), 3));
         let slept = sleeper.slept();
         assert_eq!(slept.len(), 2);
         assert!(
@@ -587,7 +586,9 @@ mod tests {
             Err::<(), _>(unavailable())
         })
         .await;
-        assert_eq!(result, Err(unavailable()));
+        let last = result.expect_err("the last error");
+        assert!(last.is_retryable());
+        assert_eq!(last.to_string(), unavailable().to_string());
         assert_eq!((attempts, calls.load(Ordering::SeqCst)), (3, 3));
         assert_eq!(sleeper.slept().len(), 2, "no wait after the last attempt");
     }
@@ -599,7 +600,7 @@ mod tests {
             Err::<(), _>(Error::invalid("window", "too long"))
         })
         .await;
-        assert!(matches!(result, Err(Error::Invalid(_))));
+        assert!(matches!(result, Err(Error::Invalid { .. })));
         assert_eq!(attempts, 1);
         assert!(sleeper.slept().is_empty());
     }

@@ -350,10 +350,7 @@ impl MetricsService {
 
 /// The error for a business without metrics yet.
 pub(crate) fn no_snapshot(business: Uuid) -> Error {
-    Error::NotFound {
-        entity: "metric snapshot",
-        id: business.to_string(),
-    }
+    Error::not_found("metric snapshot", business)
 }
 
 /// Days of charge history: the UTC days from the day of `first_charge` through `through`,

@@ -248,10 +248,7 @@ impl RecommendationsService {
         .await
         .map_err(|e| match e {
             // Hide the recommendation itself, not only its business, from strangers.
-            Error::NotFound { .. } => Error::NotFound {
-                entity: "recommendation",
-                id: id.to_string(),
-            },
+            Error::NotFound { .. } => Error::not_found("recommendation", id),
             other => other,
         })?;
         current.status.transition(status)?;

@@ -192,7 +192,7 @@ impl StripeConnect {
     /// another business already holds the Stripe account.
     pub async fn complete_connect(&self, user: Uuid, state: &str, code: &str) -> Result<Connected> {
         let refused = || {
-            Error::PermissionDenied(
+            Error::permission_denied(
                 "this Stripe connection link is unknown, already used or expired: start \
                  connecting again"
                     .to_owned(),

@@ -42,7 +42,7 @@ use serde_json::{Value, json};
 
 use crate::domain::IntegrationAccount;
 use crate::domain::stripe::{Kind, Normalized, StripeObject};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::ports::{
     Clock, CursorUpdate, DeadLetterStore, Ingest, IngestBatch, IngestStats, IntegrationStore,
     NewDeadLetter, Page, PageQuery, PaymentSource, PaymentStore, Sleeper, SourceError,
@@ -305,7 +305,7 @@ impl StripeSync {
                     if attempts >= self.config.max_attempts || !error.is_retryable() {
                         break Err(error);
                     }
-                    let wait = self.backoff(attempts, None);
+                    let wait = self.backoff(attempts, error.retry_after());
                     self.sleeper.sleep(wait).await;
                 }
             }
@@ -343,7 +343,8 @@ impl StripeSync {
                             "external_id": account.external_id,
                             "full": full,
                         }),
-                        error: message,
+                        // For operators: with the causes (e.g. the network error).
+                        error: error.report().to_string(),
                         attempts,
                         failed_at: self.clock.now(),
                     })
@@ -424,10 +425,11 @@ impl StripeSync {
         match self.integrations.cursor(account.id, CURSOR_STREAM).await? {
             None => Ok(None),
             Some(raw) => serde_json::from_str(&raw).map(Some).map_err(|e| {
-                Error::Internal(format!(
-                    "sync cursor of account {} is unreadable: {e}",
+                Error::internal(format!(
+                    "sync cursor of account {} is unreadable",
                     account.id
                 ))
+                .with_source(e)
             }),
         }
     }
@@ -444,7 +446,7 @@ impl StripeSync {
         observer: &dyn SyncObserver,
     ) -> Result<IngestStats> {
         let value = serde_json::to_string(state)
-            .map_err(|e| Error::Internal(format!("cannot encode the sync cursor: {e}")))?;
+            .map_err(|e| Error::internal("cannot encode the sync cursor").with_source(e))?;
         let cursor = CursorUpdate {
             account: account.id,
             stream: CURSOR_STREAM.to_owned(),
@@ -453,7 +455,8 @@ impl StripeSync {
         let stats = self
             .payments
             .ingest(account.business_id, Some(account.id), batch, Some(&cursor))
-            .await?;
+            .await
+            .with_context(|| format!("ingest for business {}", account.business_id))?;
         observer.page(stream, objects, &stats);
         Ok(stats)
     }
@@ -644,7 +647,7 @@ impl StripeSync {
             anchor,
         } = state
         else {
-            return Err(Error::Internal("a backfill page outside a backfill".into()));
+            return Err(Error::internal("a backfill page outside a backfill"));
         };
         let (started, stream) = (*started, *stream);
         let anchor = if stream == Stream::Events && after.is_none() {
@@ -706,7 +709,7 @@ impl StripeSync {
                     .fetch(account, &query, &mut tally.retries, observer)
                     .await
                 {
-                    Err(Error::Invalid(input)) if input.reason.starts_with(EXPIRED) => {
+                    Err(Error::Invalid { input, .. }) if input.reason.starts_with(EXPIRED) => {
                         return Err(RunError::CursorExpired);
                     }
                     other => other?,

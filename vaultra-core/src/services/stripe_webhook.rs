@@ -38,7 +38,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::{ConnectionStatus, IntegrationAccount, Provider};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::ports::{
     Clock, EventOutcome, EventRecord, EventStore, IngestStats, IntegrationStore, PaymentSource,
     PaymentStore, SourceErrorKind, SourceEvent, Store,
@@ -254,7 +254,13 @@ impl StripeWebhooks {
         let stored = self
             .payments
             .ingest(account.business_id, Some(account.id), &batch, None)
-            .await?;
+            .await
+            .with_context(|| {
+                format!(
+                    "ingest of event {} for business {}",
+                    event.id, account.business_id
+                )
+            })?;
         Ok(WebhookOutcome::Applied {
             event_id: event.id.clone(),
             event_type: event.kind.clone(),

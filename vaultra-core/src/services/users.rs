@@ -210,7 +210,7 @@ mod tests {
                 avatar_url: Some(Some(bad.into())),
             })
             .unwrap_err();
-            assert!(matches!(err, Error::Invalid(_)), "{bad}: {err}");
+            assert!(matches!(err, Error::Invalid { .. }), "{bad}: {err}");
         }
         assert!(
             validate_user_update(UserUpdate {

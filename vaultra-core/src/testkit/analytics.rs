@@ -5,7 +5,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::support::{assert_not_found, at_micros, date, ok, owner_and_business, unknown_id};
+use super::support::{
+    assert_not_found, assert_not_found_naming, at_micros, date, ok, owner_and_business, unknown_id,
+};
 use crate::domain::Currency;
 use crate::metrics::{MetricParts, Window};
 use crate::ports::storage::{
@@ -117,13 +119,13 @@ where
     assert_eq!(ids.len(), 3, "ids are distinct");
 }
 
-/// `insert_snapshot` for an unknown business is `NotFound`.
+/// `insert_snapshot` for an unknown business is `NotFound` naming the business.
 pub async fn insert_snapshot_for_unknown_business_is_not_found<S>(store: Arc<S>)
 where
     S: AnalyticsStore + ?Sized,
 {
     let business = unknown_id();
-    assert_not_found(
+    assert_not_found_naming(
         store
             .insert_snapshot(snapshot(
                 business,
@@ -131,6 +133,8 @@ where
                 parts("2026-03-31", 30, "usd", 1),
             ))
             .await,
+        "business",
+        business,
         "insert_snapshot",
     );
     assert_eq!(

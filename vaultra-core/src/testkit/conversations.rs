@@ -254,7 +254,7 @@ where
         .append_message(conversation.id, &message(MessageRole::User, "a\0b"))
         .await;
     assert!(
-        matches!(bad, Err(Error::Invalid(_))),
+        matches!(bad, Err(Error::Invalid { .. })),
         "NUL in content: {bad:?}"
     );
     let bad_call = store
@@ -267,7 +267,7 @@ where
         )
         .await;
     assert!(
-        matches!(bad_call, Err(Error::Invalid(_))),
+        matches!(bad_call, Err(Error::Invalid { .. })),
         "NUL in tool call: {bad_call:?}"
     );
     let citation = Citation {
@@ -287,7 +287,9 @@ where
         )
         .await;
     match &bad_citation {
-        Err(Error::Invalid(e)) => assert_eq!(e.field.as_deref(), Some("citations[0].source")),
+        Err(Error::Invalid { input: e, .. }) => {
+            assert_eq!(e.field.as_deref(), Some("citations[0].source"))
+        }
         other => panic!("NUL in a citation: {other:?}"),
     }
     for (tool, what) in [("get_\0metrics", "NUL"), ("  ", "blank")] {
@@ -301,7 +303,9 @@ where
             )
             .await;
         match &bad_tool {
-            Err(Error::Invalid(e)) => assert_eq!(e.field.as_deref(), Some("tools_used[1]")),
+            Err(Error::Invalid { input: e, .. }) => {
+                assert_eq!(e.field.as_deref(), Some("tools_used[1]"))
+            }
             other => panic!("{what} tool name: {other:?}"),
         }
     }

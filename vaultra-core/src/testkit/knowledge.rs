@@ -372,7 +372,7 @@ where
     ];
     for (what, d) in bad {
         match store.upsert_document(&d).await {
-            Err(Error::Invalid(_)) => {}
+            Err(Error::Invalid { .. }) => {}
             other => panic!("{what}: expected Err(Invalid), got {other:?}"),
         }
     }

@@ -7,7 +7,8 @@
 //!
 //! Every function of [`users`], [`businesses`], [`integrations`], [`payments`],
 //! [`analytics`], [`recommendations`], [`events`], [`dead_letters`], [`oauth`],
-//! [`conversations`], [`knowledge`], [`refresh_tokens`], [`jobs`] and [`services`] (the
+//! [`conversations`], [`knowledge`], [`refresh_tokens`], [`jobs`], [`not_found`] and
+//! [`services`] (the
 //! Users, Metrics and Recommendations services over the store) is generic over the backend
 //! and asks only for the storage traits it uses:
 //!
@@ -137,6 +138,7 @@ pub mod events;
 pub mod integrations;
 pub mod jobs;
 pub mod knowledge;
+pub mod not_found;
 pub mod oauth;
 pub mod payment_source;
 pub mod payments;
@@ -411,6 +413,15 @@ macro_rules! __store_contract_cases {
             ]
         }
     };
+    (not_found => $callback:ident ! { $($args:tt)* }) => {
+        $crate::$callback! {
+            { $($args)* }
+            not_found: [
+                missing_rows_name_their_id,
+                not_found_keeps_its_category_under_context,
+            ]
+        }
+    };
     (services => $callback:ident ! { $($args:tt)* }) => {
         $crate::$callback! {
             { $($args)* }
@@ -436,7 +447,7 @@ macro_rules! __store_contract_cases {
         ::std::compile_error!(::std::concat!(
             "unknown storage contract group `",
             ::std::stringify!($group),
-            "`; the groups are users, businesses, integrations, payments, analytics, recommendations, events, dead_letters, oauth, conversations, knowledge, refresh_tokens, jobs, services"
+            "`; the groups are users, businesses, integrations, payments, analytics, recommendations, events, dead_letters, oauth, conversations, knowledge, refresh_tokens, jobs, not_found, services"
         ));
     };
 }
@@ -447,7 +458,7 @@ macro_rules! __store_contract_cases {
 #[macro_export]
 macro_rules! __store_contract_groups {
     ($callback:ident ! { $($args:tt)* }) => {
-        $crate::$callback! { { $($args)* } users businesses integrations payments analytics recommendations events dead_letters oauth conversations knowledge refresh_tokens jobs services }
+        $crate::$callback! { { $($args)* } users businesses integrations payments analytics recommendations events dead_letters oauth conversations knowledge refresh_tokens jobs not_found services }
     };
 }
 

@@ -582,7 +582,7 @@ where
                     assert_eq!(record.status, to);
                     winners.push(to);
                 }
-                (_, Err(Error::Conflict(_))) => conflicts += 1,
+                (_, Err(Error::Conflict { .. })) => conflicts += 1,
                 (_, Err(e)) => panic!("round {round}: unexpected error {e:?}"),
             }
         }

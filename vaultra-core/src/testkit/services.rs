@@ -241,7 +241,7 @@ fn assert_not_found_entity<T: std::fmt::Debug>(result: Result<T>, entity: &str, 
 #[track_caller]
 fn assert_invalid<T: std::fmt::Debug>(result: Result<T>, field: &str, what: &str) {
     match result {
-        Err(Error::Invalid(input)) if input.field.as_deref() == Some(field) => {}
+        Err(Error::Invalid { input, .. }) if input.field.as_deref() == Some(field) => {}
         other => panic!("{what}: expected Err(Invalid) on `{field}`, got {other:?}"),
     }
 }
@@ -250,7 +250,7 @@ fn assert_invalid<T: std::fmt::Debug>(result: Result<T>, field: &str, what: &str
 #[track_caller]
 fn assert_denied<T: std::fmt::Debug>(result: Result<T>, what: &str) {
     match result {
-        Err(Error::PermissionDenied(_)) => {}
+        Err(Error::PermissionDenied { .. }) => {}
         other => panic!("{what}: expected Err(PermissionDenied), got {other:?}"),
     }
 }

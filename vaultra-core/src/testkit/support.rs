@@ -135,12 +135,48 @@ pub(crate) async fn tick() {
     tokio::time::sleep(Duration::from_millis(3)).await;
 }
 
-/// Asserts `result` is `Err(NotFound)`.
+/// Asserts `result` is `Err(NotFound)`, never with an empty id (an id that is not
+/// known is `None`, shown as "no such …").
 #[track_caller]
 pub(crate) fn assert_not_found<T: Debug>(result: Result<T>, what: &str) {
     match result {
+        Err(Error::NotFound { id: Some(id), .. }) if id.is_empty() => {
+            panic!("{what}: NotFound with an empty id")
+        }
         Err(Error::NotFound { .. }) => {}
         other => panic!("{what}: expected Err(NotFound), got {other:?}"),
+    }
+}
+
+/// Asserts `result` is `Err(NotFound)` about the `entity` with this `id`, and that the
+/// message names it.
+#[track_caller]
+pub(crate) fn assert_not_found_naming<T: Debug>(
+    result: Result<T>,
+    entity: &str,
+    id: Uuid,
+    what: &str,
+) {
+    let id = id.to_string();
+    match &result {
+        Err(
+            e @ Error::NotFound {
+                entity: found,
+                id: found_id,
+                ..
+            },
+        ) => {
+            assert_eq!(
+                (*found, found_id.as_deref()),
+                (entity, Some(id.as_str())),
+                "{what}: {e}"
+            );
+            assert!(
+                e.to_string().contains(&id),
+                "{what}: the message names the id: {e}"
+            );
+        }
+        other => panic!("{what}: expected Err(NotFound {{ {entity} {id} }}), got {other:?}"),
     }
 }
 
@@ -148,7 +184,7 @@ pub(crate) fn assert_not_found<T: Debug>(result: Result<T>, what: &str) {
 #[track_caller]
 pub(crate) fn assert_conflict<T: Debug>(result: Result<T>, what: &str) {
     match result {
-        Err(Error::Conflict(_)) => {}
+        Err(Error::Conflict { .. }) => {}
         other => panic!("{what}: expected Err(Conflict), got {other:?}"),
     }
 }

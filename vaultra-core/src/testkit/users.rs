@@ -282,7 +282,7 @@ where
         for task in tasks {
             match task.await.unwrap() {
                 Ok(user) => created.push(user),
-                Err(Error::Conflict(_)) => conflicts += 1,
+                Err(Error::Conflict { .. }) => conflicts += 1,
                 Err(e) => panic!("round {round}: unexpected error {e:?}"),
             }
         }
