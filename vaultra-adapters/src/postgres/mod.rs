@@ -26,7 +26,9 @@ use vaultra_core::ports::storage::*;
 use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
 
 use crate::local::SystemClock;
-use crate::sql::{self, BULK_ROWS, impl_sql_jobs, impl_sql_store, map_err, not_found, sql};
+use crate::sql::{
+    self, BULK_ROWS, Dialect, SqlStore, impl_sql_jobs, impl_sql_store, map_err, not_found, sql,
+};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -37,50 +39,122 @@ pub struct PostgresStore {
     clock: Arc<dyn Clock>,
 }
 
-/// PostgreSQL keeps microseconds, like the SQLite store: truncate so both agree.
-fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
-    let micros = t.timestamp_micros();
-    DateTime::from_timestamp_micros(micros).unwrap_or(t)
+/// The PostgreSQL side of the shared store code.
+pub(crate) struct PgDialect;
+
+impl crate::sql::dialect::RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
 }
 
-fn from_ts(v: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    Ok(v)
-}
-
-fn opt_ts(v: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
-    Ok(v)
-}
-
-fn date(d: NaiveDate) -> NaiveDate {
-    d
-}
-
-fn from_date(d: NaiveDate) -> Result<NaiveDate> {
-    Ok(d)
-}
-
-/// JSON columns are JSONB: bind text and cast.
-const J: &str = "::jsonb";
-
-/// Raw provider objects are `json` (kept as sent; see migration 0004): bind text and cast.
-const RAW: &str = "::json";
-
-/// The column naming a payment object's business: its UUID (SQLite uses a smaller key).
-const OWNER: &str = "business_id";
-
-/// What [`OWNER`] holds.
+/// What [`Dialect::OWNER`] holds here.
 type OwnerKey = Uuid;
 
-/// Finds the [`OWNER`] value of a business (no row: no such business).
-const OWNER_OF: &str = "SELECT id FROM businesses WHERE id = $1";
+impl Dialect for PgDialect {
+    type Db = Postgres;
+    /// `TIMESTAMPTZ`.
+    type Ts = DateTime<Utc>;
+    /// `DATE`.
+    type Date = NaiveDate;
+    type Owner = OwnerKey;
 
-/// Serializes writes to one business's recommendations (see `lock_recommendations` in
-/// `sql/store.rs`): a transaction-scoped advisory lock keyed by the business, in a key
-/// space of its own (the two-key form; `VREC` as the class).
-const REC_LOCK: Option<&str> =
-    Some("SELECT pg_advisory_xact_lock(1448232259, hashtext(CAST($1 AS TEXT)))");
+    /// JSON columns are JSONB: bind text and cast.
+    const J: &'static str = "::jsonb";
+
+    /// Raw provider objects are `json` (kept as sent; see migration 0004): bind text and
+    /// cast.
+    const RAW: &'static str = "::json";
+
+    /// The business's UUID (SQLite uses a smaller key).
+    const OWNER: &'static str = "business_id";
+
+    const OWNER_OF: &'static str = "SELECT id FROM businesses WHERE id = $1";
+
+    /// A transaction-scoped advisory lock keyed by the business, in a key space of its
+    /// own (the two-key form; `VREC` as the class).
+    const REC_LOCK: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(1448232259, hashtext(CAST($1 AS TEXT)))");
+
+    const SEARCH: &'static str = crate::sql::knowledge::POSTGRES_SEARCH;
+
+    /// PostgreSQL keeps microseconds, like the SQLite store: truncate so both agree.
+    fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
+        let micros = t.timestamp_micros();
+        DateTime::from_timestamp_micros(micros).unwrap_or(t)
+    }
+
+    fn from_ts(v: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        Ok(v)
+    }
+
+    fn opt_ts(v: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+        Ok(v)
+    }
+
+    fn date(d: NaiveDate) -> NaiveDate {
+        d
+    }
+
+    fn from_date(d: NaiveDate) -> Result<NaiveDate> {
+        Ok(d)
+    }
+
+    fn search_query(terms: &[String]) -> String {
+        crate::sql::knowledge::websearch_query(terms)
+    }
+
+    /// Row locks are taken as rows are written.
+    async fn write_tx(
+        pool: &PgPool,
+    ) -> std::result::Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        pool.begin().await
+    }
+
+    /// The id itself, with no lookup (an unknown business simply has no rows).
+    async fn payment_owner(_pool: &PgPool, business: Uuid) -> Result<Option<OwnerKey>> {
+        Ok(Some(business))
+    }
+
+    async fn insert_charges(
+        tx: &mut sqlx::PgConnection,
+        owner: OwnerKey,
+        account: Option<Uuid>,
+        charges: &[&Ingest<Charge>],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        insert_charges(tx, owner, account, charges, now).await
+    }
+}
+
+// Shims for the shared macros not yet converted to `SqlStore` (removed with them).
+fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
+    PgDialect::ts(t)
+}
+fn from_ts(v: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    PgDialect::from_ts(v)
+}
+fn opt_ts(v: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+    PgDialect::opt_ts(v)
+}
+fn date(d: NaiveDate) -> NaiveDate {
+    PgDialect::date(d)
+}
+fn from_date(d: NaiveDate) -> Result<NaiveDate> {
+    PgDialect::from_date(d)
+}
+const J: &str = PgDialect::J;
+const RAW: &str = PgDialect::RAW;
+const OWNER: &str = PgDialect::OWNER;
+const OWNER_OF: &str = PgDialect::OWNER_OF;
+const REC_LOCK: Option<&str> = PgDialect::REC_LOCK;
 
 impl PostgresStore {
+    /// The shared store code on this store's pool and clock.
+    fn sql(&self) -> SqlStore<'_, PgDialect> {
+        SqlStore::new(&self.pool, &*self.clock)
+    }
+
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
         let options: PgConnectOptions = url
@@ -131,17 +205,17 @@ impl PostgresStore {
         self.clock.now()
     }
 
-    /// The [`OWNER`] value that `business`'s payment rows carry, for reads: the id
-    /// itself, with no lookup (an unknown business simply has no rows).
+    /// The [`Dialect::OWNER`] value that `business`'s payment rows carry, for reads (see
+    /// [`PgDialect::payment_owner`]).
     async fn payment_owner(&self, business: Uuid) -> Result<Option<OwnerKey>> {
-        Ok(Some(business))
+        PgDialect::payment_owner(&self.pool, business).await
     }
 
-    /// Starts a transaction that will write (row locks are taken as rows are written).
+    /// Starts a transaction that will write (see [`PgDialect::write_tx`]).
     async fn write_tx(
         &self,
     ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.pool.begin().await
+        PgDialect::write_tx(&self.pool).await
     }
 
     async fn business_exists(&self, id: Uuid) -> Result<bool> {
@@ -267,12 +341,11 @@ impl_sql_store!(
     DateTime<Utc>
 );
 impl_sql_jobs!(PostgresStore, sqlx::postgres::PgRow);
-crate::sql::impl_sql_conversations!(PostgresStore, sqlx::postgres::PgRow);
 crate::sql::impl_sql_knowledge!(
     PostgresStore,
     Postgres,
     sqlx::postgres::PgRow,
-    search = crate::sql::knowledge::POSTGRES_SEARCH,
-    query = crate::sql::knowledge::websearch_query
+    search = PgDialect::SEARCH,
+    query = PgDialect::search_query
 );
-crate::sql::impl_sql_refresh_tokens!(PostgresStore, sqlx::postgres::PgRow);
+crate::sql::impl_ports!(PostgresStore);

@@ -12,14 +12,16 @@ macro_rules! sql {
 pub(crate) use sql;
 
 pub(crate) mod conversations;
+pub(crate) mod dialect;
 mod jobs;
 pub(crate) mod knowledge;
+mod ports;
 mod refresh_tokens;
 mod store;
-pub(crate) use conversations::impl_sql_conversations;
+pub(crate) use dialect::{Dialect, SqlStore};
 pub(crate) use jobs::impl_sql_jobs;
 pub(crate) use knowledge::impl_sql_knowledge;
-pub(crate) use refresh_tokens::impl_sql_refresh_tokens;
+pub(crate) use ports::impl_ports;
 pub(crate) use store::impl_sql_store;
 
 use std::collections::HashMap;

@@ -478,7 +478,7 @@ impl PaymentStore for $store {
         }
 
         let charges = sql::last_by_id(&batch.charges, |o| o.id.as_str());
-        insert_charges(&mut tx, owner, account, &charges, now).await?;
+        self.sql().insert_charges(&mut tx, owner, account, &charges, now).await?;
         let payouts = sql::last_by_id(&batch.payouts, |o| o.id.as_str());
         for chunk in payouts.chunks(BULK_ROWS) {
             let mut q = QueryBuilder::<$db>::new(format!(
