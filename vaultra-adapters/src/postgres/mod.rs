@@ -341,11 +341,4 @@ impl_sql_store!(
     DateTime<Utc>
 );
 impl_sql_jobs!(PostgresStore, sqlx::postgres::PgRow);
-crate::sql::impl_sql_knowledge!(
-    PostgresStore,
-    Postgres,
-    sqlx::postgres::PgRow,
-    search = PgDialect::SEARCH,
-    query = PgDialect::search_query
-);
 crate::sql::impl_ports!(PostgresStore);

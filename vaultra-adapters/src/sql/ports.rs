@@ -50,6 +50,29 @@ macro_rules! impl_ports {
             }
 
             #[async_trait]
+            impl KnowledgeStore for $store {
+                async fn upsert_document(&self, doc: &NewDocument) -> Result<KnowledgeDocument> {
+                    self.sql().upsert_document(doc).await
+                }
+
+                async fn find_document(&self, source: &str) -> Result<Option<KnowledgeDocument>> {
+                    self.sql().find_document(source).await
+                }
+
+                async fn document_chunks(&self, document: Uuid) -> Result<Vec<KnowledgeChunk>> {
+                    self.sql().document_chunks(document).await
+                }
+
+                async fn delete_document(&self, source: &str) -> Result<bool> {
+                    self.sql().delete_document(source).await
+                }
+
+                async fn search_chunks(&self, query: &str, limit: u32) -> Result<Vec<ChunkHit>> {
+                    self.sql().search_chunks(query, limit).await
+                }
+            }
+
+            #[async_trait]
             impl RefreshTokenStore for $store {
                 async fn issue_refresh_token(
                     &self,

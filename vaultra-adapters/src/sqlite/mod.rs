@@ -341,11 +341,4 @@ impl SharedText {
 
 impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);
 impl_sql_jobs!(SqliteStore, sqlx::sqlite::SqliteRow);
-crate::sql::impl_sql_knowledge!(
-    SqliteStore,
-    Sqlite,
-    sqlx::sqlite::SqliteRow,
-    search = SqliteDialect::SEARCH,
-    query = SqliteDialect::search_query
-);
 crate::sql::impl_ports!(SqliteStore);
