@@ -19,7 +19,6 @@ mod ports;
 mod refresh_tokens;
 mod store;
 pub(crate) use dialect::{Dialect, SqlStore};
-pub(crate) use jobs::impl_sql_jobs;
 pub(crate) use ports::impl_ports;
 pub(crate) use store::impl_sql_store;
 

@@ -10,6 +10,7 @@ macro_rules! impl_ports {
             use chrono::{DateTime, Utc};
             use uuid::Uuid;
             use vaultra_core::Result;
+            use vaultra_core::ports::jobs::*;
             use vaultra_core::ports::storage::*;
 
             #[async_trait]
@@ -46,6 +47,64 @@ macro_rules! impl_ports {
 
                 async fn messages(&self, conversation: Uuid) -> Result<Vec<AgentMessage>> {
                     self.sql().messages(conversation).await
+                }
+            }
+
+            #[async_trait]
+            impl JobLedger for $store {
+                async fn begin_run(
+                    &self,
+                    task: &JobTask,
+                    now: DateTime<Utc>,
+                    takeover: Takeover,
+                ) -> Result<Begin> {
+                    self.sql().begin_run(task, now, takeover).await
+                }
+
+                async fn finish_run(
+                    &self,
+                    key: &str,
+                    status: RunStatus,
+                    error: Option<&str>,
+                    now: DateTime<Utc>,
+                ) -> Result<()> {
+                    self.sql().finish_run(key, status, error, now).await
+                }
+
+                async fn job_run(&self, key: &str) -> Result<Option<JobRun>> {
+                    self.sql().job_run(key).await
+                }
+
+                async fn job_runs(&self, kind: Option<JobKind>, limit: u32) -> Result<Vec<JobRun>> {
+                    self.sql().job_runs(kind, limit).await
+                }
+            }
+
+            #[async_trait]
+            impl NotificationStore for $store {
+                async fn digest_recipients(
+                    &self,
+                    since: DateTime<Utc>,
+                    until: DateTime<Utc>,
+                ) -> Result<Vec<Uuid>> {
+                    self.sql().digest_recipients(since, until).await
+                }
+
+                async fn new_recommendations_for(
+                    &self,
+                    user: Uuid,
+                    since: DateTime<Utc>,
+                    until: DateTime<Utc>,
+                ) -> Result<Vec<DigestItem>> {
+                    self.sql().new_recommendations_for(user, since, until).await
+                }
+
+                async fn insert_digest(&self, digest: NewDigest) -> Result<Option<Digest>> {
+                    self.sql().insert_digest(digest).await
+                }
+
+                async fn digests(&self, user: Option<Uuid>, limit: u32) -> Result<Vec<Digest>> {
+                    self.sql().digests(user, limit).await
                 }
             }
 

@@ -22,14 +22,11 @@ use vaultra_core::domain::{
 };
 use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
 use vaultra_core::ports::Clock;
-use vaultra_core::ports::jobs::*;
 use vaultra_core::ports::storage::*;
 use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
 
 use crate::local::SystemClock;
-use crate::sql::{
-    self, BULK_ROWS, Dialect, SqlStore, impl_sql_jobs, impl_sql_store, map_err, not_found, sql,
-};
+use crate::sql::{self, BULK_ROWS, Dialect, SqlStore, impl_sql_store, map_err, not_found, sql};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -340,5 +337,4 @@ impl SharedText {
 }
 
 impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);
-impl_sql_jobs!(SqliteStore, sqlx::sqlite::SqliteRow);
 crate::sql::impl_ports!(SqliteStore);
