@@ -8,24 +8,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 use vaultra_core::Error;
-use vaultra_core::domain::{
-    Business, BusinessUpdate, Charge, ChargeStatus, ConnectionStatus, IntegrationAccount,
-    Membership, NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
-    is_successful,
-};
-use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
+use vaultra_core::domain::Charge;
 use vaultra_core::ports::Clock;
-use vaultra_core::ports::storage::*;
-use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
+use vaultra_core::ports::storage::Ingest;
 
 use crate::local::SystemClock;
-use crate::sql::{self, BULK_ROWS, Dialect, SqlStore, impl_sql_store, map_err, not_found, sql};
+use crate::sql::{Dialect, SqlStore, map_err};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -124,28 +117,6 @@ impl Dialect for PgDialect {
     }
 }
 
-// Shims for the shared macros not yet converted to `SqlStore` (removed with them).
-fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
-    PgDialect::ts(t)
-}
-fn from_ts(v: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    PgDialect::from_ts(v)
-}
-fn opt_ts(v: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
-    PgDialect::opt_ts(v)
-}
-fn date(d: NaiveDate) -> NaiveDate {
-    PgDialect::date(d)
-}
-fn from_date(d: NaiveDate) -> Result<NaiveDate> {
-    PgDialect::from_date(d)
-}
-const J: &str = PgDialect::J;
-const RAW: &str = PgDialect::RAW;
-const OWNER: &str = PgDialect::OWNER;
-const OWNER_OF: &str = PgDialect::OWNER_OF;
-const REC_LOCK: Option<&str> = PgDialect::REC_LOCK;
-
 impl PostgresStore {
     /// The shared store code on this store's pool and clock.
     fn sql(&self) -> SqlStore<'_, PgDialect> {
@@ -196,32 +167,6 @@ impl PostgresStore {
     /// Closes every connection (tests drop their database afterwards).
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// The [`Dialect::OWNER`] value that `business`'s payment rows carry, for reads (see
-    /// [`PgDialect::payment_owner`]).
-    async fn payment_owner(&self, business: Uuid) -> Result<Option<OwnerKey>> {
-        PgDialect::payment_owner(&self.pool, business).await
-    }
-
-    /// Starts a transaction that will write (see [`PgDialect::write_tx`]).
-    async fn write_tx(
-        &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        PgDialect::write_tx(&self.pool).await
-    }
-
-    async fn business_exists(&self, id: Uuid) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err("business"))?
-            .is_some())
     }
 }
 
@@ -331,10 +276,4 @@ async fn insert_charges(
     Ok(())
 }
 
-impl_sql_store!(
-    PostgresStore,
-    Postgres,
-    sqlx::postgres::PgRow,
-    DateTime<Utc>
-);
 crate::sql::impl_ports!(PostgresStore);

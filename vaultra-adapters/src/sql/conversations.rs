@@ -37,6 +37,8 @@ const MESSAGE_COLS: &str = "id, conversation_id, seq, role, content, \
                             CAST(citations AS TEXT) AS citations, \
                             CAST(tools_used AS TEXT) AS tools_used, created_at";
 
+// The `where` clause lists what the statements below bind and read (see `dialect.rs`);
+// each `pub(crate)` method implements the port's method of the same name.
 impl<D: Dialect> SqlStore<'_, D>
 where
     for<'c> &'c mut Conn<D>: Executor<'c, Database = Db<D>>,

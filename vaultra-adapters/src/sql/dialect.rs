@@ -33,7 +33,8 @@ pub(crate) trait Dialect: Send + Sync + 'static {
         + Type<Self::Db>
         + Copy
         + Send
-        + Sync;
+        + Sync
+        + Unpin;
 
     /// A calendar date as its column holds it.
     type Date: for<'q> Encode<'q, Self::Db> + for<'r> Decode<'r, Self::Db> + Type<Self::Db> + Send;
@@ -44,7 +45,8 @@ pub(crate) trait Dialect: Send + Sync + 'static {
         + Type<Self::Db>
         + Copy
         + Send
-        + Sync;
+        + Sync
+        + Unpin;
 
     /// The cast suffix of a bound JSON text written to a JSON column.
     const J: &'static str;
@@ -158,18 +160,5 @@ impl<'a, D: Dialect> SqlStore<'a, D> {
     /// Starts a transaction that will write (see [`Dialect::write_tx`]).
     pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, D::Db>, sqlx::Error> {
         D::write_tx(self.pool).await
-    }
-
-    /// Upserts charges (see [`Dialect::insert_charges`]); for the store macro, which
-    /// cannot name the dialect (removed with it).
-    pub(crate) async fn insert_charges(
-        &self,
-        tx: &mut <D::Db as Database>::Connection,
-        owner: D::Owner,
-        account: Option<Uuid>,
-        charges: &[&Ingest<Charge>],
-        now: D::Ts,
-    ) -> Result<(), Error> {
-        D::insert_charges(tx, owner, account, charges, now).await
     }
 }

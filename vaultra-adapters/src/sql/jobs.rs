@@ -16,6 +16,8 @@ const JOB_RUN_COLS: &str = "key, kind, status, attempts, started_at, finished_at
 const DIGEST_COLS: &str = "id, user_id, digest_date, created_at, subject, body, \
                            CAST(items AS TEXT) AS items, sent_at";
 
+// The `where` clause lists what the statements below bind and read (see `dialect.rs`);
+// each `pub(crate)` method implements the port's method of the same name.
 impl<D: Dialect> SqlStore<'_, D>
 where
     for<'c> &'c mut Conn<D>: Executor<'c, Database = Db<D>>,

@@ -2,11 +2,10 @@
 //!
 //! Everything but the search statement is common. The search differs per backend and is
 //! a [`Dialect`] item: the statement ([`Dialect::SEARCH`]: `$1` the backend's query text,
-//! `$2` the limit) and the function that turns
-//! [`search_terms`](vaultra_core::ports::storage::search_terms) into that query text
-//! ([`Dialect::search_query`]). The terms are letters and digits only, so the query languages
-//! (FTS5's `MATCH`, PostgreSQL's `websearch_to_tsquery`) never see an operator a user
-//! typed.
+//! `$2` the limit) and the function that turns [`search_terms`] into that query text
+//! ([`Dialect::search_query`]). The terms are letters and digits only, so the query
+//! languages (FTS5's `MATCH`, PostgreSQL's `websearch_to_tsquery`) never see an operator
+//! a user typed.
 
 use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Row};
 use uuid::Uuid;
@@ -134,6 +133,8 @@ const DOCUMENT_SELECT: &str = "SELECT d.id AS id, d.source AS source, \
      (SELECT COUNT(*) FROM knowledge_chunks c WHERE c.document_id = d.id) \
      AS chunk_count FROM knowledge_documents d";
 
+// The `where` clause lists what the statements below bind and read (see `dialect.rs`);
+// each `pub(crate)` method implements the port's method of the same name.
 impl<D: Dialect> SqlStore<'_, D>
 where
     for<'c> &'c mut Conn<D>: Executor<'c, Database = Db<D>>,

@@ -22,6 +22,8 @@ fn insert_err(user: Uuid) -> impl Fn(sqlx::Error) -> Error {
     }
 }
 
+// The `where` clause lists what the statements below bind and read (see `dialect.rs`);
+// each `pub(crate)` method implements the port's method of the same name.
 impl<D: Dialect> SqlStore<'_, D>
 where
     for<'c> &'c mut Conn<D>: Executor<'c, Database = Db<D>>,

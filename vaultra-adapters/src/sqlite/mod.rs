@@ -9,24 +9,17 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 use vaultra_core::Error;
-use vaultra_core::domain::{
-    Business, BusinessUpdate, Charge, ChargeStatus, ConnectionStatus, IntegrationAccount,
-    Membership, NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
-    is_successful,
-};
-use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
+use vaultra_core::domain::Charge;
 use vaultra_core::ports::Clock;
-use vaultra_core::ports::storage::*;
-use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
+use vaultra_core::ports::storage::Ingest;
 
 use crate::local::SystemClock;
-use crate::sql::{self, BULK_ROWS, Dialect, SqlStore, impl_sql_store, map_err, not_found, sql};
+use crate::sql::{self, BULK_ROWS, Dialect, SqlStore, map_err};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -127,28 +120,6 @@ impl Dialect for SqliteDialect {
     }
 }
 
-// Shims for the shared macros not yet converted to `SqlStore` (removed with them).
-fn ts(t: DateTime<Utc>) -> i64 {
-    SqliteDialect::ts(t)
-}
-fn from_ts(v: i64) -> Result<DateTime<Utc>> {
-    SqliteDialect::from_ts(v)
-}
-fn opt_ts(v: Option<i64>) -> Result<Option<DateTime<Utc>>> {
-    SqliteDialect::opt_ts(v)
-}
-fn date(d: NaiveDate) -> String {
-    SqliteDialect::date(d)
-}
-fn from_date(s: String) -> Result<NaiveDate> {
-    SqliteDialect::from_date(s)
-}
-const J: &str = SqliteDialect::J;
-const RAW: &str = SqliteDialect::RAW;
-const OWNER: &str = SqliteDialect::OWNER;
-const OWNER_OF: &str = SqliteDialect::OWNER_OF;
-const REC_LOCK: Option<&str> = SqliteDialect::REC_LOCK;
-
 impl SqliteStore {
     /// The shared store code on this store's pool and clock.
     fn sql(&self) -> SqlStore<'_, SqliteDialect> {
@@ -233,32 +204,6 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// Starts a transaction that will write (see [`SqliteDialect::write_tx`]).
-    async fn write_tx(
-        &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-        SqliteDialect::write_tx(&self.pool).await
-    }
-
-    /// The [`Dialect::OWNER`] value that `business`'s payment rows carry, for reads;
-    /// `None` if there is no such business.
-    async fn payment_owner(&self, business: Uuid) -> Result<Option<OwnerKey>> {
-        SqliteDialect::payment_owner(&self.pool, business).await
-    }
-
-    async fn business_exists(&self, id: Uuid) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err("business"))?
-            .is_some())
-    }
 }
 
 /// Upserts charges with multi-row statements of [`BULK_ROWS`] rows.
@@ -336,5 +281,4 @@ impl SharedText {
     }
 }
 
-impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);
 crate::sql::impl_ports!(SqliteStore);
