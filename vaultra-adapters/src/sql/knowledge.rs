@@ -23,6 +23,7 @@ pub(crate) const CHUNK_ROWS: usize = 500;
 
 /// SQLite: FTS5 ranks with `bm25()`, lower is better, so the rank is its negation
 /// (FTS5 keeps every term's weight above zero, so a match's rank is positive).
+#[cfg(feature = "sqlite")]
 pub(crate) const SQLITE_SEARCH: &str = "
     SELECT c.id AS chunk_id, c.document_id AS document_id, d.source AS source,
            d.title AS title, c.ordinal AS ordinal, c.text AS text,
@@ -36,6 +37,7 @@ pub(crate) const SQLITE_SEARCH: &str = "
 
 /// PostgreSQL: the generated `tsv` column (English configuration) with its GIN index,
 /// ranked by `ts_rank`.
+#[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_SEARCH: &str = "
     SELECT c.id AS chunk_id, c.document_id AS document_id, d.source AS source,
            d.title AS title, c.ordinal AS ordinal, c.text AS text,
@@ -48,6 +50,7 @@ pub(crate) const POSTGRES_SEARCH: &str = "
 
 /// FTS5: every term a quoted string (so `AND`, `NEAR`, `*`, `^`, `col:` are plain words),
 /// any of them matching.
+#[cfg(feature = "sqlite")]
 pub(crate) fn fts5_query(terms: &[String]) -> String {
     terms
         .iter()
@@ -59,6 +62,7 @@ pub(crate) fn fts5_query(terms: &[String]) -> String {
 /// `websearch_to_tsquery` never raises a syntax error; `or` between plain words makes any
 /// of them match. The word `or` itself is an English stop word and would be read as the
 /// operator, so it is left out.
+#[cfg(feature = "postgres")]
 pub(crate) fn websearch_query(terms: &[String]) -> String {
     terms
         .iter()
