@@ -8,25 +8,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 use vaultra_core::Error;
-use vaultra_core::domain::{
-    Business, BusinessUpdate, Charge, ChargeStatus, ConnectionStatus, IntegrationAccount,
-    Membership, NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
-    is_successful,
-};
-use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
+use vaultra_core::domain::Charge;
 use vaultra_core::ports::Clock;
-use vaultra_core::ports::jobs::*;
-use vaultra_core::ports::storage::*;
-use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
+use vaultra_core::ports::storage::Ingest;
 
 use crate::local::SystemClock;
-use crate::sql::{self, BULK_ROWS, impl_sql_jobs, impl_sql_store, map_err, not_found, sql};
+use crate::sql::{Dialect, SqlStore, map_err};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -37,50 +29,100 @@ pub struct PostgresStore {
     clock: Arc<dyn Clock>,
 }
 
-/// PostgreSQL keeps microseconds, like the SQLite store: truncate so both agree.
-fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
-    let micros = t.timestamp_micros();
-    DateTime::from_timestamp_micros(micros).unwrap_or(t)
+/// The PostgreSQL side of the shared store code.
+pub(crate) struct PgDialect;
+
+impl crate::sql::dialect::RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
 }
 
-fn from_ts(v: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    Ok(v)
-}
-
-fn opt_ts(v: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
-    Ok(v)
-}
-
-fn date(d: NaiveDate) -> NaiveDate {
-    d
-}
-
-fn from_date(d: NaiveDate) -> Result<NaiveDate> {
-    Ok(d)
-}
-
-/// JSON columns are JSONB: bind text and cast.
-const J: &str = "::jsonb";
-
-/// Raw provider objects are `json` (kept as sent; see migration 0004): bind text and cast.
-const RAW: &str = "::json";
-
-/// The column naming a payment object's business: its UUID (SQLite uses a smaller key).
-const OWNER: &str = "business_id";
-
-/// What [`OWNER`] holds.
+/// What [`Dialect::OWNER`] holds here.
 type OwnerKey = Uuid;
 
-/// Finds the [`OWNER`] value of a business (no row: no such business).
-const OWNER_OF: &str = "SELECT id FROM businesses WHERE id = $1";
+impl Dialect for PgDialect {
+    type Db = Postgres;
+    /// `TIMESTAMPTZ`.
+    type Ts = DateTime<Utc>;
+    /// `DATE`.
+    type Date = NaiveDate;
+    type Owner = OwnerKey;
 
-/// Serializes writes to one business's recommendations (see `lock_recommendations` in
-/// `sql/store.rs`): a transaction-scoped advisory lock keyed by the business, in a key
-/// space of its own (the two-key form; `VREC` as the class).
-const REC_LOCK: Option<&str> =
-    Some("SELECT pg_advisory_xact_lock(1448232259, hashtext(CAST($1 AS TEXT)))");
+    /// JSON columns are JSONB: bind text and cast.
+    const J: &'static str = "::jsonb";
+
+    /// Raw provider objects are `json` (kept as sent; see migration 0004): bind text and
+    /// cast.
+    const RAW: &'static str = "::json";
+
+    /// The business's UUID (SQLite uses a smaller key).
+    const OWNER: &'static str = "business_id";
+
+    const OWNER_OF: &'static str = "SELECT id FROM businesses WHERE id = $1";
+
+    /// A transaction-scoped advisory lock keyed by the business, in a key space of its
+    /// own (the two-key form; `VREC` as the class).
+    const REC_LOCK: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(1448232259, hashtext(CAST($1 AS TEXT)))");
+
+    const SEARCH: &'static str = crate::sql::knowledge::POSTGRES_SEARCH;
+
+    /// PostgreSQL keeps microseconds, like the SQLite store: truncate so both agree.
+    fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
+        let micros = t.timestamp_micros();
+        DateTime::from_timestamp_micros(micros).unwrap_or(t)
+    }
+
+    fn from_ts(v: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        Ok(v)
+    }
+
+    fn opt_ts(v: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+        Ok(v)
+    }
+
+    fn date(d: NaiveDate) -> NaiveDate {
+        d
+    }
+
+    fn from_date(d: NaiveDate) -> Result<NaiveDate> {
+        Ok(d)
+    }
+
+    fn search_query(terms: &[String]) -> String {
+        crate::sql::knowledge::websearch_query(terms)
+    }
+
+    /// Row locks are taken as rows are written.
+    async fn write_tx(
+        pool: &PgPool,
+    ) -> std::result::Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        pool.begin().await
+    }
+
+    /// The id itself, with no lookup (an unknown business simply has no rows).
+    async fn payment_owner(_pool: &PgPool, business: Uuid) -> Result<Option<OwnerKey>> {
+        Ok(Some(business))
+    }
+
+    async fn insert_charges(
+        tx: &mut sqlx::PgConnection,
+        owner: OwnerKey,
+        account: Option<Uuid>,
+        charges: &[&Ingest<Charge>],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        insert_charges(tx, owner, account, charges, now).await
+    }
+}
 
 impl PostgresStore {
+    /// The shared store code on this store's pool and clock.
+    fn sql(&self) -> SqlStore<'_, PgDialect> {
+        SqlStore::new(&self.pool, &*self.clock)
+    }
+
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
         let options: PgConnectOptions = url
@@ -125,32 +167,6 @@ impl PostgresStore {
     /// Closes every connection (tests drop their database afterwards).
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// The [`OWNER`] value that `business`'s payment rows carry, for reads: the id
-    /// itself, with no lookup (an unknown business simply has no rows).
-    async fn payment_owner(&self, business: Uuid) -> Result<Option<OwnerKey>> {
-        Ok(Some(business))
-    }
-
-    /// Starts a transaction that will write (row locks are taken as rows are written).
-    async fn write_tx(
-        &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.pool.begin().await
-    }
-
-    async fn business_exists(&self, id: Uuid) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err("business"))?
-            .is_some())
     }
 }
 
@@ -260,19 +276,4 @@ async fn insert_charges(
     Ok(())
 }
 
-impl_sql_store!(
-    PostgresStore,
-    Postgres,
-    sqlx::postgres::PgRow,
-    DateTime<Utc>
-);
-impl_sql_jobs!(PostgresStore, sqlx::postgres::PgRow);
-crate::sql::impl_sql_conversations!(PostgresStore, sqlx::postgres::PgRow);
-crate::sql::impl_sql_knowledge!(
-    PostgresStore,
-    Postgres,
-    sqlx::postgres::PgRow,
-    search = crate::sql::knowledge::POSTGRES_SEARCH,
-    query = crate::sql::knowledge::websearch_query
-);
-crate::sql::impl_sql_refresh_tokens!(PostgresStore, sqlx::postgres::PgRow);
+crate::sql::impl_ports!(PostgresStore);

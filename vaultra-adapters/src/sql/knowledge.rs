@@ -1,22 +1,29 @@
 //! Knowledge documents and full-text search over their chunks, shared by both backends.
 //!
 //! Everything but the search statement is common. The search differs per backend and is
-//! passed to the macro: the statement (`$1` the backend's query text, `$2` the limit) and
-//! the function that turns [`search_terms`](vaultra_core::ports::storage::search_terms)
-//! into that query text. The terms are letters and digits only, so the query languages
-//! (FTS5's `MATCH`, PostgreSQL's `websearch_to_tsquery`) never see an operator a user
-//! typed.
+//! a [`Dialect`] item: the statement ([`Dialect::SEARCH`]: `$1` the backend's query text,
+//! `$2` the limit) and the function that turns [`search_terms`] into that query text
+//! ([`Dialect::search_query`]). The terms are letters and digits only, so the query
+//! languages (FTS5's `MATCH`, PostgreSQL's `websearch_to_tsquery`) never see an operator
+//! a user typed.
 
-use vaultra_core::Error;
-use vaultra_core::ports::storage::NewDocument;
+use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Row};
+use uuid::Uuid;
+use vaultra_core::ports::storage::{
+    ChunkHit, KnowledgeChunk, KnowledgeDocument, NewChunk, NewDocument, search_terms,
+};
+use vaultra_core::{Error, Result};
 
 use super::conversations::no_nul;
+use super::dialect::{Args, Bind, Conn, Db, Dialect, Get, RowOf, RowsAffected, SqlStore};
+use crate::sql::{self, map_err, not_found};
 
 /// Rows per multi-row chunk insert (five parameters each).
 pub(crate) const CHUNK_ROWS: usize = 500;
 
 /// SQLite: FTS5 ranks with `bm25()`, lower is better, so the rank is its negation
 /// (FTS5 keeps every term's weight above zero, so a match's rank is positive).
+#[cfg(feature = "sqlite")]
 pub(crate) const SQLITE_SEARCH: &str = "
     SELECT c.id AS chunk_id, c.document_id AS document_id, d.source AS source,
            d.title AS title, c.ordinal AS ordinal, c.text AS text,
@@ -30,6 +37,7 @@ pub(crate) const SQLITE_SEARCH: &str = "
 
 /// PostgreSQL: the generated `tsv` column (English configuration) with its GIN index,
 /// ranked by `ts_rank`.
+#[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_SEARCH: &str = "
     SELECT c.id AS chunk_id, c.document_id AS document_id, d.source AS source,
            d.title AS title, c.ordinal AS ordinal, c.text AS text,
@@ -42,6 +50,7 @@ pub(crate) const POSTGRES_SEARCH: &str = "
 
 /// FTS5: every term a quoted string (so `AND`, `NEAR`, `*`, `^`, `col:` are plain words),
 /// any of them matching.
+#[cfg(feature = "sqlite")]
 pub(crate) fn fts5_query(terms: &[String]) -> String {
     terms
         .iter()
@@ -53,6 +62,7 @@ pub(crate) fn fts5_query(terms: &[String]) -> String {
 /// `websearch_to_tsquery` never raises a syntax error; `or` between plain words makes any
 /// of them match. The word `or` itself is an English stop word and would be read as the
 /// operator, so it is left out.
+#[cfg(feature = "postgres")]
 pub(crate) fn websearch_query(terms: &[String]) -> String {
     terms
         .iter()
@@ -121,183 +131,185 @@ pub(crate) fn embedding_from(bytes: &[u8]) -> Result<Vec<f32>, Error> {
         .collect())
 }
 
-macro_rules! impl_sql_knowledge {
-    ($store:ident, $db:ty, $row:ty, search = $search:expr, query = $query:path) => {
-        mod knowledge_impl {
-            use super::*;
-            use crate::sql::knowledge::{
-                CHUNK_ROWS, embedding_bytes, embedding_from, validate_document,
-            };
+const DOCUMENT_SELECT: &str = "SELECT d.id AS id, d.source AS source, \
+     d.title AS title, d.body AS body, d.created_at AS created_at, \
+     d.updated_at AS updated_at, \
+     (SELECT COUNT(*) FROM knowledge_chunks c WHERE c.document_id = d.id) \
+     AS chunk_count FROM knowledge_documents d";
 
-            const DOCUMENT_SELECT: &str = "SELECT d.id AS id, d.source AS source, \
-                 d.title AS title, d.body AS body, d.created_at AS created_at, \
-                 d.updated_at AS updated_at, \
-                 (SELECT COUNT(*) FROM knowledge_chunks c WHERE c.document_id = d.id) \
-                 AS chunk_count FROM knowledge_documents d";
+// The `where` clause lists what the statements below bind and read (see `dialect.rs`);
+// each `pub(crate)` method implements the port's method of the same name.
+impl<D: Dialect> SqlStore<'_, D>
+where
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = Db<D>>,
+    Args<D>: IntoArguments<Db<D>>,
+    for<'a> &'a str: ColumnIndex<RowOf<D>> + Bind<'a, Db<D>>,
+    usize: ColumnIndex<RowOf<D>>,
+    for<'q> Uuid: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> String: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> Option<Vec<u8>>: Bind<'q, Db<D>>,
+    for<'r> Vec<u8>: Get<'r, Db<D>>,
+    for<'q> i64: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> i32: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'r> f64: Get<'r, Db<D>>,
+{
+    fn document_from(row: &RowOf<D>) -> Result<KnowledgeDocument> {
+        let get = map_err("knowledge document");
+        let count: i64 = row.try_get("chunk_count").map_err(&get)?;
+        Ok(KnowledgeDocument {
+            id: row.try_get("id").map_err(&get)?,
+            source: row.try_get("source").map_err(&get)?,
+            title: row.try_get("title").map_err(&get)?,
+            body: row.try_get("body").map_err(&get)?,
+            chunk_count: u32::try_from(count).map_err(|_| sql::corrupt("chunk count", count))?,
+            created_at: D::from_ts(row.try_get("created_at").map_err(&get)?)?,
+            updated_at: D::from_ts(row.try_get("updated_at").map_err(&get)?)?,
+        })
+    }
 
-            fn document_from(row: &$row) -> Result<KnowledgeDocument> {
-                let get = map_err("knowledge document");
-                let count: i64 = row.try_get("chunk_count").map_err(&get)?;
-                Ok(KnowledgeDocument {
-                    id: row.try_get("id").map_err(&get)?,
-                    source: row.try_get("source").map_err(&get)?,
-                    title: row.try_get("title").map_err(&get)?,
-                    body: row.try_get("body").map_err(&get)?,
-                    chunk_count: u32::try_from(count)
-                        .map_err(|_| sql::corrupt("chunk count", count))?,
-                    created_at: from_ts(row.try_get("created_at").map_err(&get)?)?,
-                    updated_at: from_ts(row.try_get("updated_at").map_err(&get)?)?,
-                })
-            }
+    fn ordinal(row: &RowOf<D>) -> Result<u32> {
+        let v: i32 = row.try_get("ordinal").map_err(map_err("knowledge chunk"))?;
+        u32::try_from(v).map_err(|_| sql::corrupt("chunk ordinal", v))
+    }
 
-            fn ordinal(row: &$row) -> Result<u32> {
-                let v: i32 = row.try_get("ordinal").map_err(map_err("knowledge chunk"))?;
-                u32::try_from(v).map_err(|_| sql::corrupt("chunk ordinal", v))
-            }
+    pub(crate) async fn upsert_document(&self, doc: &NewDocument) -> Result<KnowledgeDocument> {
+        validate_document(doc)?;
+        let ordinals = i32::try_from(doc.chunks.len())
+            .map_err(|_| Error::invalid("chunks", "too many chunks"))?;
+        let now = D::ts(self.now());
+        let mut tx = self
+            .write_tx()
+            .await
+            .map_err(map_err("knowledge document"))?;
+        // The upsert locks the document's row, so a concurrent upsert of the same
+        // source waits here and then replaces this one's chunks whole.
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO knowledge_documents (id, source, title, body, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (source) DO UPDATE SET title = excluded.title,
+                 body = excluded.body, updated_at = excluded.updated_at
+             RETURNING id",
+        )
+        .bind(Uuid::new_v4())
+        .bind(&doc.source)
+        .bind(&doc.title)
+        .bind(&doc.body)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err("knowledge document"))?;
+        sqlx::query("DELETE FROM knowledge_chunks WHERE document_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err("knowledge chunk"))?;
+        let rows: Vec<(i32, &NewChunk)> = (0..ordinals).zip(&doc.chunks).collect();
+        for part in rows.chunks(CHUNK_ROWS) {
+            let mut q = QueryBuilder::<Db<D>>::new(
+                "INSERT INTO knowledge_chunks (id, document_id, ordinal, text, embedding) ",
+            );
+            q.push_values(part, |mut b, (ordinal, chunk)| {
+                b.push_bind(Uuid::new_v4())
+                    .push_bind(id)
+                    .push_bind(*ordinal)
+                    .push_bind(chunk.text.as_str())
+                    .push_bind(chunk.embedding.as_deref().map(embedding_bytes));
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("knowledge chunk"))?;
+        }
+        let row = sqlx::query(sql!("{DOCUMENT_SELECT} WHERE d.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(super::map_err_id("knowledge document", id))?;
+        let stored = Self::document_from(&row)?;
+        tx.commit().await.map_err(map_err("knowledge document"))?;
+        Ok(stored)
+    }
 
-            #[async_trait]
-            impl KnowledgeStore for $store {
-                async fn upsert_document(&self, doc: &NewDocument) -> Result<KnowledgeDocument> {
-                    validate_document(doc)?;
-                    let ordinals = i32::try_from(doc.chunks.len())
-                        .map_err(|_| Error::invalid("chunks", "too many chunks"))?;
-                    let now = ts(self.now());
-                    let mut tx = self.write_tx().await.map_err(map_err("knowledge document"))?;
-                    // The upsert locks the document's row, so a concurrent upsert of the same
-                    // source waits here and then replaces this one's chunks whole.
-                    let id: Uuid = sqlx::query_scalar(
-                        "INSERT INTO knowledge_documents (id, source, title, body, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)
-                         ON CONFLICT (source) DO UPDATE SET title = excluded.title,
-                             body = excluded.body, updated_at = excluded.updated_at
-                         RETURNING id",
-                    )
-                    .bind(Uuid::new_v4())
-                    .bind(&doc.source)
-                    .bind(&doc.title)
-                    .bind(&doc.body)
-                    .bind(now)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_err("knowledge document"))?;
-                    sqlx::query("DELETE FROM knowledge_chunks WHERE document_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err("knowledge chunk"))?;
-                    let rows: Vec<(i32, &NewChunk)> = (0..ordinals).zip(&doc.chunks).collect();
-                    for part in rows.chunks(CHUNK_ROWS) {
-                        let mut q = QueryBuilder::<$db>::new(
-                            "INSERT INTO knowledge_chunks (id, document_id, ordinal, text, embedding) ",
-                        );
-                        q.push_values(part, |mut b, (ordinal, chunk)| {
-                            b.push_bind(Uuid::new_v4())
-                                .push_bind(id)
-                                .push_bind(*ordinal)
-                                .push_bind(chunk.text.as_str())
-                                .push_bind(chunk.embedding.as_deref().map(embedding_bytes));
-                        });
-                        q.build()
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_err("knowledge chunk"))?;
-                    }
-                    let row = sqlx::query(sql!("{DOCUMENT_SELECT} WHERE d.id = $1"))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(crate::sql::map_err_id("knowledge document", id))?;
-                    let stored = document_from(&row)?;
-                    tx.commit().await.map_err(map_err("knowledge document"))?;
-                    Ok(stored)
-                }
+    pub(crate) async fn find_document(&self, source: &str) -> Result<Option<KnowledgeDocument>> {
+        sqlx::query(sql!("{DOCUMENT_SELECT} WHERE d.source = $1"))
+            .bind(source)
+            .fetch_optional(self.pool)
+            .await
+            .map_err(map_err("knowledge document"))?
+            .as_ref()
+            .map(Self::document_from)
+            .transpose()
+    }
 
-                async fn find_document(&self, source: &str) -> Result<Option<KnowledgeDocument>> {
-                    sqlx::query(sql!("{DOCUMENT_SELECT} WHERE d.source = $1"))
-                        .bind(source)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err("knowledge document"))?
-                        .as_ref()
-                        .map(document_from)
-                        .transpose()
-                }
-
-                async fn document_chunks(&self, document: Uuid) -> Result<Vec<KnowledgeChunk>> {
-                    let rows = sqlx::query(
-                        "SELECT id, document_id, ordinal, text, embedding FROM knowledge_chunks
-                         WHERE document_id = $1 ORDER BY ordinal",
-                    )
-                    .bind(document)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err("knowledge chunk"))?;
-                    if rows.is_empty() {
-                        let exists = sqlx::query("SELECT 1 FROM knowledge_documents WHERE id = $1")
-                            .bind(document)
-                            .fetch_optional(&self.pool)
-                            .await
-                            .map_err(map_err("knowledge document"))?;
-                        if exists.is_none() {
-                            return Err(not_found("knowledge document", document));
-                        }
-                    }
-                    let get = map_err("knowledge chunk");
-                    rows.iter()
-                        .map(|row| {
-                            let embedding: Option<Vec<u8>> =
-                                row.try_get("embedding").map_err(&get)?;
-                            Ok(KnowledgeChunk {
-                                id: row.try_get("id").map_err(&get)?,
-                                document_id: row.try_get("document_id").map_err(&get)?,
-                                ordinal: ordinal(row)?,
-                                text: row.try_get("text").map_err(&get)?,
-                                embedding: embedding.as_deref().map(embedding_from).transpose()?,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn delete_document(&self, source: &str) -> Result<bool> {
-                    let done = sqlx::query("DELETE FROM knowledge_documents WHERE source = $1")
-                        .bind(source)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map_err("knowledge document"))?;
-                    Ok(done.rows_affected() > 0)
-                }
-
-                async fn search_chunks(&self, query: &str, limit: u32) -> Result<Vec<ChunkHit>> {
-                    let terms = search_terms(query);
-                    let text: String = $query(&terms);
-                    if text.is_empty() || limit == 0 {
-                        return Ok(Vec::new());
-                    }
-                    let rows = sqlx::query($search)
-                        .bind(text)
-                        .bind(sql::limit(limit))
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(map_err("knowledge search"))?;
-                    let get = map_err("knowledge search");
-                    rows.iter()
-                        .map(|row| {
-                            Ok(ChunkHit {
-                                chunk_id: row.try_get("chunk_id").map_err(&get)?,
-                                document_id: row.try_get("document_id").map_err(&get)?,
-                                source: row.try_get("source").map_err(&get)?,
-                                title: row.try_get("title").map_err(&get)?,
-                                ordinal: ordinal(row)?,
-                                text: row.try_get("text").map_err(&get)?,
-                                rank: row.try_get("score").map_err(&get)?,
-                            })
-                        })
-                        .collect()
-                }
+    pub(crate) async fn document_chunks(&self, document: Uuid) -> Result<Vec<KnowledgeChunk>> {
+        let rows = sqlx::query(
+            "SELECT id, document_id, ordinal, text, embedding FROM knowledge_chunks
+             WHERE document_id = $1 ORDER BY ordinal",
+        )
+        .bind(document)
+        .fetch_all(self.pool)
+        .await
+        .map_err(map_err("knowledge chunk"))?;
+        if rows.is_empty() {
+            let exists = sqlx::query("SELECT 1 FROM knowledge_documents WHERE id = $1")
+                .bind(document)
+                .fetch_optional(self.pool)
+                .await
+                .map_err(map_err("knowledge document"))?;
+            if exists.is_none() {
+                return Err(not_found("knowledge document", document));
             }
         }
-    };
-}
+        let get = map_err("knowledge chunk");
+        rows.iter()
+            .map(|row| {
+                let embedding: Option<Vec<u8>> = row.try_get("embedding").map_err(&get)?;
+                Ok(KnowledgeChunk {
+                    id: row.try_get("id").map_err(&get)?,
+                    document_id: row.try_get("document_id").map_err(&get)?,
+                    ordinal: Self::ordinal(row)?,
+                    text: row.try_get("text").map_err(&get)?,
+                    embedding: embedding.as_deref().map(embedding_from).transpose()?,
+                })
+            })
+            .collect()
+    }
 
-pub(crate) use impl_sql_knowledge;
+    pub(crate) async fn delete_document(&self, source: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM knowledge_documents WHERE source = $1")
+            .bind(source)
+            .execute(self.pool)
+            .await
+            .map_err(map_err("knowledge document"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn search_chunks(&self, query: &str, limit: u32) -> Result<Vec<ChunkHit>> {
+        let terms = search_terms(query);
+        let text: String = D::search_query(&terms);
+        if text.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(D::SEARCH)
+            .bind(text)
+            .bind(sql::limit(limit))
+            .fetch_all(self.pool)
+            .await
+            .map_err(map_err("knowledge search"))?;
+        let get = map_err("knowledge search");
+        rows.iter()
+            .map(|row| {
+                Ok(ChunkHit {
+                    chunk_id: row.try_get("chunk_id").map_err(&get)?,
+                    document_id: row.try_get("document_id").map_err(&get)?,
+                    source: row.try_get("source").map_err(&get)?,
+                    title: row.try_get("title").map_err(&get)?,
+                    ordinal: Self::ordinal(row)?,
+                    text: row.try_get("text").map_err(&get)?,
+                    rank: row.try_get("score").map_err(&get)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,6 +1,9 @@
-//! What the SQL backends share: error mapping and row conversions.
+//! What the SQL backends share: error mapping, row conversions and the statements.
 //!
 //! Both backends store the same model (see `migrations/`); only column types differ.
+//! The statements are ordinary generic code over a [`Dialect`], which names everything
+//! the backends do differently (`dialect.rs`); each backend implements the ports by
+//! delegating to it (`ports.rs`).
 
 /// Formats a statement from compile-time column lists; only constants are interpolated,
 /// never values (those are always bound).
@@ -9,18 +12,16 @@ macro_rules! sql {
         sqlx::AssertSqlSafe(format!($($t)*))
     };
 }
-pub(crate) use sql;
 
 pub(crate) mod conversations;
+pub(crate) mod dialect;
 mod jobs;
 pub(crate) mod knowledge;
+mod ports;
 mod refresh_tokens;
 mod store;
-pub(crate) use conversations::impl_sql_conversations;
-pub(crate) use jobs::impl_sql_jobs;
-pub(crate) use knowledge::impl_sql_knowledge;
-pub(crate) use refresh_tokens::impl_sql_refresh_tokens;
-pub(crate) use store::impl_sql_store;
+pub(crate) use dialect::{Dialect, SqlStore};
+pub(crate) use ports::impl_ports;
 
 use std::collections::HashMap;
 

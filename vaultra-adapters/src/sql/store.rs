@@ -1,61 +1,219 @@
 //! The storage implementation shared by the SQLite and PostgreSQL backends.
 //!
 //! Both backends run the same statements: placeholders are `$N` (SQLite accepts them),
-//! JSON columns are written through a per-backend cast suffix (`J`, and `RAW` for the raw
-//! provider objects) and read back with `CAST(.. AS TEXT)`, and times go through the
-//! backend's `ts`/`from_ts` conversions. The invoking module provides `ts`, `from_ts`,
-//! `opt_ts`, `date`, `from_date`, `J`, `RAW`, `REC_LOCK` and the imports.
+//! JSON columns are written through a per-backend cast suffix ([`Dialect::J`], and
+//! [`Dialect::RAW`] for the raw provider objects) and read back with `CAST(.. AS TEXT)`,
+//! and times go through the backend's [`Dialect::ts`]/[`Dialect::from_ts`] conversions.
 
-macro_rules! impl_sql_store {
-    ($store:ident, $db:ty, $row:ty, $ts:ty) => {
-fn user_from(row: &$row) -> Result<User> {
-    let get = map_err("user");
-    Ok(User {
-        id: row.try_get("id").map_err(&get)?,
-        email: row.try_get("email").map_err(&get)?,
-        name: row.try_get("name").map_err(&get)?,
-        avatar_url: row.try_get("avatar_url").map_err(&get)?,
-        password_hash: row.try_get("password_hash").map_err(&get)?,
-        created_at: from_ts(row.try_get("created_at").map_err(&get)?)?,
-        updated_at: from_ts(row.try_get("updated_at").map_err(&get)?)?,
-    })
-}
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Row, Transaction};
+use uuid::Uuid;
+use vaultra_core::domain::{
+    Business, BusinessUpdate, ChargeStatus, ConnectionStatus, IntegrationAccount, Membership,
+    NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
+    is_successful,
+};
+use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
+use vaultra_core::ports::storage::*;
+use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
+use vaultra_core::{Error, Result};
 
-fn business_from(row: &$row) -> Result<Business> {
-    let get = map_err("business");
-    Ok(Business {
-        id: row.try_get("id").map_err(&get)?,
-        name: row.try_get("name").map_err(&get)?,
-        industry: sql::industry(row.try_get("industry").map_err(&get)?)?,
-        revenue_estimate: row.try_get("revenue_estimate").map_err(&get)?,
-        currency: sql::opt_currency(row.try_get("currency").map_err(&get)?)?,
-        created_at: from_ts(row.try_get("created_at").map_err(&get)?)?,
-        updated_at: from_ts(row.try_get("updated_at").map_err(&get)?)?,
-    })
-}
-
-fn account_from(row: &$row) -> Result<IntegrationAccount> {
-    let get = map_err("integration account");
-    Ok(IntegrationAccount {
-        id: row.try_get("id").map_err(&get)?,
-        business_id: row.try_get("business_id").map_err(&get)?,
-        provider: sql::provider(row.try_get::<&str, _>("provider").map_err(&get)?)?,
-        external_id: row.try_get("external_id").map_err(&get)?,
-        status: sql::connection_status(row.try_get::<&str, _>("status").map_err(&get)?)?,
-        connected_at: from_ts(row.try_get("connected_at").map_err(&get)?)?,
-        last_synced_at: opt_ts(row.try_get("last_synced_at").map_err(&get)?)?,
-        last_error: row.try_get("last_error").map_err(&get)?,
-    })
-}
+use super::dialect::{Args, Bind, Conn, Db, Dialect, Get, RowOf, RowsAffected, SqlStore};
+use crate::sql::{self, BULK_ROWS, map_err, not_found};
 
 const USER_COLS: &str = "id, email, name, avatar_url, password_hash, created_at, updated_at";
-const BUSINESS_COLS: &str = "id, name, industry, revenue_estimate, currency, created_at, updated_at";
+const BUSINESS_COLS: &str =
+    "id, name, industry, revenue_estimate, currency, created_at, updated_at";
 const ACCOUNT_COLS: &str =
     "id, business_id, provider, external_id, status, connected_at, last_synced_at, last_error";
+const SNAPSHOT_COLS: &str = "id, business_id, computed_at, window_end, window_days, currency, daily_revenue, \
+     transaction_count, refunded_total, chargeback_count, payouts_due, payouts_on_time, \
+     data_synced_at, history_days";
+const SNAPSHOT_SELECT: &str = "id, business_id, computed_at, window_end, window_days, currency, \
+     CAST(daily_revenue AS TEXT) AS daily_revenue, transaction_count, refunded_total, \
+     chargeback_count, payouts_due, payouts_on_time, data_synced_at, history_days";
+const SCORE_COLS: &str = "id, business_id, snapshot_id, computed_at, score, tier, tier_label, policy, max_attainable, factors";
+const SCORE_SELECT: &str = "id, business_id, snapshot_id, computed_at, score, tier, tier_label, policy, \
+     max_attainable, CAST(factors AS TEXT) AS factors";
+const REC_COLS: &str = "id, business_id, code, priority, score_impact, title, description, factor, status, \
+     created_at, updated_at, status_changed_at";
+/// §5 order: priority (high first), impact descending, code; then newest first.
+const REC_ORDER: &str = "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, \
+     score_impact DESC, code, created_at DESC, id";
+const DEAD_LETTER_SELECT: &str =
+    "id, kind, key, CAST(payload AS TEXT) AS payload, error, attempts, failed_at";
 
-#[async_trait]
-impl UserStore for $store {
-    async fn create_user(&self, new: NewUser) -> Result<User> {
+fn raw_text(raw: &Option<serde_json::Value>) -> Option<String> {
+    raw.as_ref().map(serde_json::Value::to_string)
+}
+
+// The `where` clause lists what the statements below bind and read (see `dialect.rs`);
+// each `pub(crate)` method implements the port's method of the same name.
+impl<D: Dialect> SqlStore<'_, D>
+where
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = Db<D>>,
+    Args<D>: IntoArguments<Db<D>>,
+    for<'a> &'a str: ColumnIndex<RowOf<D>> + Bind<'a, Db<D>> + Get<'a, Db<D>>,
+    usize: ColumnIndex<RowOf<D>>,
+    for<'a> Option<&'a str>: Bind<'a, Db<D>>,
+    for<'q> Uuid: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> Option<Uuid>: Bind<'q, Db<D>>,
+    for<'q> String: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> Option<String>: Bind<'q, Db<D>>,
+    for<'q> i64: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> Option<i64>: Bind<'q, Db<D>>,
+    for<'q> i32: Bind<'q, Db<D>> + Get<'q, Db<D>>,
+    for<'q> bool: Bind<'q, Db<D>>,
+    for<'q> Option<D::Ts>: Bind<'q, Db<D>>,
+{
+    fn user_from(row: &RowOf<D>) -> Result<User> {
+        let get = map_err("user");
+        Ok(User {
+            id: row.try_get("id").map_err(&get)?,
+            email: row.try_get("email").map_err(&get)?,
+            name: row.try_get("name").map_err(&get)?,
+            avatar_url: row.try_get("avatar_url").map_err(&get)?,
+            password_hash: row.try_get("password_hash").map_err(&get)?,
+            created_at: D::from_ts(row.try_get("created_at").map_err(&get)?)?,
+            updated_at: D::from_ts(row.try_get("updated_at").map_err(&get)?)?,
+        })
+    }
+
+    fn business_from(row: &RowOf<D>) -> Result<Business> {
+        let get = map_err("business");
+        Ok(Business {
+            id: row.try_get("id").map_err(&get)?,
+            name: row.try_get("name").map_err(&get)?,
+            industry: sql::industry(row.try_get("industry").map_err(&get)?)?,
+            revenue_estimate: row.try_get("revenue_estimate").map_err(&get)?,
+            currency: sql::opt_currency(row.try_get("currency").map_err(&get)?)?,
+            created_at: D::from_ts(row.try_get("created_at").map_err(&get)?)?,
+            updated_at: D::from_ts(row.try_get("updated_at").map_err(&get)?)?,
+        })
+    }
+
+    fn account_from(row: &RowOf<D>) -> Result<IntegrationAccount> {
+        let get = map_err("integration account");
+        Ok(IntegrationAccount {
+            id: row.try_get("id").map_err(&get)?,
+            business_id: row.try_get("business_id").map_err(&get)?,
+            provider: sql::provider(row.try_get::<&str, _>("provider").map_err(&get)?)?,
+            external_id: row.try_get("external_id").map_err(&get)?,
+            status: sql::connection_status(row.try_get::<&str, _>("status").map_err(&get)?)?,
+            connected_at: D::from_ts(row.try_get("connected_at").map_err(&get)?)?,
+            last_synced_at: D::opt_ts(row.try_get("last_synced_at").map_err(&get)?)?,
+            last_error: row.try_get("last_error").map_err(&get)?,
+        })
+    }
+
+    fn snapshot_from(row: &RowOf<D>) -> Result<MetricSnapshot> {
+        let get = map_err("snapshot");
+        let window_end = D::from_date(row.try_get("window_end").map_err(&get)?)?;
+        let history: i32 = row.try_get("history_days").map_err(&get)?;
+        Ok(MetricSnapshot {
+            id: row.try_get("id").map_err(&get)?,
+            business_id: row.try_get("business_id").map_err(&get)?,
+            computed_at: D::from_ts(row.try_get("computed_at").map_err(&get)?)?,
+            parts: sql::parts(
+                window_end,
+                row.try_get("window_days").map_err(&get)?,
+                row.try_get("currency").map_err(&get)?,
+                row.try_get("daily_revenue").map_err(&get)?,
+                row.try_get("transaction_count").map_err(&get)?,
+                row.try_get("refunded_total").map_err(&get)?,
+                row.try_get("chargeback_count").map_err(&get)?,
+                row.try_get("payouts_due").map_err(&get)?,
+                row.try_get("payouts_on_time").map_err(&get)?,
+            )?,
+            data_synced_at: D::opt_ts(row.try_get("data_synced_at").map_err(&get)?)?,
+            history_days: u32::try_from(history)
+                .map_err(|_| sql::corrupt("history_days", history))?,
+        })
+    }
+
+    fn score_from(row: &RowOf<D>) -> Result<ScoreRecord> {
+        let get = map_err("readiness score");
+        let factors: String = row.try_get("factors").map_err(&get)?;
+        Ok(ScoreRecord {
+            id: row.try_get("id").map_err(&get)?,
+            business_id: row.try_get("business_id").map_err(&get)?,
+            snapshot_id: row.try_get("snapshot_id").map_err(&get)?,
+            computed_at: D::from_ts(row.try_get("computed_at").map_err(&get)?)?,
+            score: row.try_get("score").map_err(&get)?,
+            tier: row.try_get("tier").map_err(&get)?,
+            tier_label: row.try_get("tier_label").map_err(&get)?,
+            policy: row.try_get("policy").map_err(&get)?,
+            max_attainable: row.try_get("max_attainable").map_err(&get)?,
+            factors: serde_json::from_str(&factors).map_err(|e| sql::corrupt("factors", e))?,
+        })
+    }
+
+    fn rec_from(row: &RowOf<D>) -> Result<RecommendationRecord> {
+        let get = map_err("recommendation");
+        Ok(RecommendationRecord {
+            id: row.try_get("id").map_err(&get)?,
+            business_id: row.try_get("business_id").map_err(&get)?,
+            code: row.try_get("code").map_err(&get)?,
+            priority: sql::priority(row.try_get::<&str, _>("priority").map_err(&get)?)?,
+            score_impact: row.try_get("score_impact").map_err(&get)?,
+            title: row.try_get("title").map_err(&get)?,
+            description: row.try_get("description").map_err(&get)?,
+            factor: row.try_get("factor").map_err(&get)?,
+            status: sql::rec_status(row.try_get::<&str, _>("status").map_err(&get)?)?,
+            created_at: D::from_ts(row.try_get("created_at").map_err(&get)?)?,
+            updated_at: D::from_ts(row.try_get("updated_at").map_err(&get)?)?,
+            status_changed_at: D::opt_ts(row.try_get("status_changed_at").map_err(&get)?)?,
+        })
+    }
+
+    /// Serializes every write to `business`'s recommendations in this transaction with the
+    /// other transactions that do the same (generation runs and status changes), until it
+    /// ends. This is what makes the dismissal suppression hold under concurrency: a
+    /// suppression check in the insert's own statement is not enough on PostgreSQL, where a
+    /// dismissal committing while the insert waits on the one-live index lets the insert go
+    /// through once the old live row stopped being live. SQLite needs no statement: a write
+    /// transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+    async fn lock_recommendations(
+        tx: &mut Transaction<'static, Db<D>>,
+        business: Uuid,
+    ) -> Result<()> {
+        if let Some(lock) = D::REC_LOCK {
+            sqlx::query(lock)
+                .bind(business)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err("recommendation"))?;
+        }
+        Ok(())
+    }
+
+    fn dead_letter_from(row: &RowOf<D>) -> Result<DeadLetter> {
+        let get = map_err("dead letter");
+        let payload: String = row.try_get("payload").map_err(&get)?;
+        let attempts: i32 = row.try_get("attempts").map_err(&get)?;
+        Ok(DeadLetter {
+            id: row.try_get("id").map_err(&get)?,
+            kind: row.try_get("kind").map_err(&get)?,
+            key: row.try_get("key").map_err(&get)?,
+            payload: serde_json::from_str(&payload).map_err(|e| sql::corrupt("payload", e))?,
+            error: row.try_get("error").map_err(&get)?,
+            attempts: u32::try_from(attempts).map_err(|_| sql::corrupt("attempts", attempts))?,
+            failed_at: D::from_ts(row.try_get("failed_at").map_err(&get)?)?,
+        })
+    }
+
+    async fn business_exists(&self, id: Uuid) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool)
+            .await
+            .map_err(map_err("business"))?
+            .is_some())
+    }
+
+    // UserStore
+
+    pub(crate) async fn create_user(&self, new: NewUser) -> Result<User> {
         let new = new.validated()?;
         let now = self.now();
         let id = Uuid::new_v4();
@@ -68,39 +226,41 @@ impl UserStore for $store {
         .bind(&new.name)
         .bind(&new.avatar_url)
         .bind(&new.password_hash)
-        .bind(ts(now))
-        .bind(ts(now))
-        .execute(&self.pool)
+        .bind(D::ts(now))
+        .bind(D::ts(now))
+        .execute(self.pool)
         .await
         .map_err(|e| match map_err("user")(e) {
-            e @ Error::Conflict { .. } => Error::conflict(format!("a user with e-mail {} exists", new.email)).with_source(e),
+            e @ Error::Conflict { .. } => {
+                Error::conflict(format!("a user with e-mail {} exists", new.email)).with_source(e)
+            }
             other => other,
         })?;
         self.get_user(id).await
     }
 
-    async fn get_user(&self, id: Uuid) -> Result<User> {
+    pub(crate) async fn get_user(&self, id: Uuid) -> Result<User> {
         let row = sqlx::query(sql!("SELECT {USER_COLS} FROM users WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool)
             .await
             .map_err(map_err("user"))?
             .ok_or_else(|| not_found("user", id))?;
-        user_from(&row)
+        Self::user_from(&row)
     }
 
-    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+    pub(crate) async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         let email = email.trim().to_lowercase();
         sqlx::query(sql!("SELECT {USER_COLS} FROM users WHERE email = $1"))
             .bind(email)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool)
             .await
             .map_err(map_err("user"))?
-            .map(|r| user_from(&r))
+            .map(|r| Self::user_from(&r))
             .transpose()
     }
 
-    async fn update_user(&self, id: Uuid, update: UserUpdate) -> Result<User> {
+    pub(crate) async fn update_user(&self, id: Uuid, update: UserUpdate) -> Result<User> {
         let mut user = self.get_user(id).await?;
         if let Some(name) = update.name {
             let name = name.trim().to_owned();
@@ -115,34 +275,34 @@ impl UserStore for $store {
         sqlx::query("UPDATE users SET name = $1, avatar_url = $2, updated_at = $3 WHERE id = $4")
             .bind(&user.name)
             .bind(&user.avatar_url)
-            .bind(ts(self.now()))
+            .bind(D::ts(self.now()))
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.pool)
             .await
             .map_err(map_err("user"))?;
         self.get_user(id).await
     }
 
-    async fn set_password_hash(&self, id: Uuid, hash: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(ts(self.now()))
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err("user"))?;
+    pub(crate) async fn set_password_hash(&self, id: Uuid, hash: &str) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(D::ts(self.now()))
+                .bind(id)
+                .execute(self.pool)
+                .await
+                .map_err(map_err("user"))?;
         if done.rows_affected() == 0 {
             return Err(not_found("user", id));
         }
         Ok(())
     }
-}
 
-#[async_trait]
-impl BusinessStore for $store {
-    async fn create_business(&self, owner: Uuid, new: NewBusiness) -> Result<Business> {
+    // BusinessStore
+
+    pub(crate) async fn create_business(&self, owner: Uuid, new: NewBusiness) -> Result<Business> {
         let new = new.validated()?;
-        let now = ts(self.now());
+        let now = D::ts(self.now());
         let id = Uuid::new_v4();
         let mut tx = self.write_tx().await.map_err(map_err("business"))?;
         let owner_exists = sqlx::query("SELECT 1 FROM users WHERE id = $1")
@@ -181,17 +341,21 @@ impl BusinessStore for $store {
         self.get_business(id).await
     }
 
-    async fn get_business(&self, id: Uuid) -> Result<Business> {
+    pub(crate) async fn get_business(&self, id: Uuid) -> Result<Business> {
         let row = sqlx::query(sql!("SELECT {BUSINESS_COLS} FROM businesses WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool)
             .await
             .map_err(map_err("business"))?
             .ok_or_else(|| not_found("business", id))?;
-        business_from(&row)
+        Self::business_from(&row)
     }
 
-    async fn update_business(&self, id: Uuid, update: BusinessUpdate) -> Result<Business> {
+    pub(crate) async fn update_business(
+        &self,
+        id: Uuid,
+        update: BusinessUpdate,
+    ) -> Result<Business> {
         let update = update.validated()?;
         let mut business = self.get_business(id).await?;
         update.apply_to(&mut business);
@@ -203,51 +367,55 @@ impl BusinessStore for $store {
         .bind(business.industry.map(|i| i.as_str()))
         .bind(business.revenue_estimate)
         .bind(business.currency.map(|c| c.to_string()))
-        .bind(ts(self.now()))
+        .bind(D::ts(self.now()))
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.pool)
         .await
         .map_err(map_err("business"))?;
         self.get_business(id).await
     }
 
-    async fn list_businesses(&self) -> Result<Vec<Business>> {
+    pub(crate) async fn list_businesses(&self) -> Result<Vec<Business>> {
         sqlx::query(sql!(
             "SELECT {BUSINESS_COLS} FROM businesses ORDER BY created_at, id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("business"))?
         .iter()
-        .map(business_from)
+        .map(Self::business_from)
         .collect()
     }
 
-    async fn businesses_of(&self, user: Uuid) -> Result<Vec<(Business, Role)>> {
+    pub(crate) async fn businesses_of(&self, user: Uuid) -> Result<Vec<(Business, Role)>> {
         let rows = sqlx::query(
             "SELECT b.id, b.name, b.industry, b.revenue_estimate, b.currency, b.created_at, b.updated_at, m.role
              FROM businesses b JOIN user_business_memberships m ON m.business_id = b.id
              WHERE m.user_id = $1 ORDER BY b.created_at, b.id",
         )
         .bind(user)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("business"))?;
         rows.iter()
             .map(|r| {
                 let role: &str = r.try_get("role").map_err(map_err("membership"))?;
-                Ok((business_from(r)?, sql::role(role)?))
+                Ok((Self::business_from(r)?, sql::role(role)?))
             })
             .collect()
     }
 
-    async fn membership(&self, user: Uuid, business: Uuid) -> Result<Option<Membership>> {
+    pub(crate) async fn membership(
+        &self,
+        user: Uuid,
+        business: Uuid,
+    ) -> Result<Option<Membership>> {
         let row = sqlx::query(
             "SELECT role, created_at FROM user_business_memberships WHERE user_id = $1 AND business_id = $2",
         )
         .bind(user)
         .bind(business)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool)
         .await
         .map_err(map_err("membership"))?;
         row.map(|r| {
@@ -256,13 +424,18 @@ impl BusinessStore for $store {
                 user_id: user,
                 business_id: business,
                 role: sql::role(r.try_get::<&str, _>("role").map_err(&get)?)?,
-                created_at: from_ts(r.try_get("created_at").map_err(&get)?)?,
+                created_at: D::from_ts(r.try_get("created_at").map_err(&get)?)?,
             })
         })
         .transpose()
     }
 
-    async fn add_member(&self, business: Uuid, user: Uuid, role: Role) -> Result<Membership> {
+    pub(crate) async fn add_member(
+        &self,
+        business: Uuid,
+        user: Uuid,
+        role: Role,
+    ) -> Result<Membership> {
         self.get_business(business).await?;
         self.get_user(user).await?;
         let now = self.now();
@@ -272,22 +445,23 @@ impl BusinessStore for $store {
         .bind(user)
         .bind(business)
         .bind(role.as_str())
-        .bind(ts(now))
-        .execute(&self.pool)
+        .bind(D::ts(now))
+        .execute(self.pool)
         .await
         .map_err(|e| match map_err("membership")(e) {
-            e @ Error::Conflict { .. } => Error::conflict("the user is already a member of this business").with_source(e),
+            e @ Error::Conflict { .. } => {
+                Error::conflict("the user is already a member of this business").with_source(e)
+            }
             other => other,
         })?;
         self.membership(user, business)
             .await?
             .ok_or_else(|| Error::internal("membership vanished after insert"))
     }
-}
 
-#[async_trait]
-impl IntegrationStore for $store {
-    async fn link_account(
+    // IntegrationStore
+
+    pub(crate) async fn link_account(
         &self,
         business: Uuid,
         provider: Provider,
@@ -297,53 +471,56 @@ impl IntegrationStore for $store {
         if external_id.is_empty() {
             return Err(Error::invalid("external_id", "must not be empty"));
         }
-        if !self.business_exists(business).await? {
-            return Err(not_found("business", business));
-        }
-        if let Some(existing) = self.find_account(provider, external_id).await? {
-            if existing.business_id != business {
-                return Err(Error::conflict(format!(
-                    "{} account {external_id} is linked to another business",
-                    provider.as_str()
-                )));
+        // A conflicting insert starts over: another writer linked it first, so this
+        // answers as if it had come second.
+        loop {
+            if !self.business_exists(business).await? {
+                return Err(not_found("business", business));
             }
-            return self
-                .set_account_status(existing.id, ConnectionStatus::Connected)
-                .await;
-        }
-        let id = Uuid::new_v4();
-        let inserted = sqlx::query(
-            "INSERT INTO integration_accounts (id, business_id, provider, external_id, status, connected_at)
-             VALUES ($1, $2, $3, $4, 'connected', $5)",
-        )
-        .bind(id)
-        .bind(business)
-        .bind(provider.as_str())
-        .bind(external_id)
-        .bind(ts(self.now()))
-        .execute(&self.pool)
-        .await;
-        match inserted.map_err(map_err("integration account")) {
-            Ok(_) => self.get_account(id).await,
-            // Another writer linked it first: answer as if we had come second.
-            Err(Error::Conflict { .. }) => Box::pin(self.link_account(business, provider, external_id)).await,
-            Err(e) => Err(e),
+            if let Some(existing) = self.find_account(provider, external_id).await? {
+                if existing.business_id != business {
+                    return Err(Error::conflict(format!(
+                        "{} account {external_id} is linked to another business",
+                        provider.as_str()
+                    )));
+                }
+                return self
+                    .set_account_status(existing.id, ConnectionStatus::Connected)
+                    .await;
+            }
+            let id = Uuid::new_v4();
+            let inserted = sqlx::query(
+                "INSERT INTO integration_accounts (id, business_id, provider, external_id, status, connected_at)
+                 VALUES ($1, $2, $3, $4, 'connected', $5)",
+            )
+            .bind(id)
+            .bind(business)
+            .bind(provider.as_str())
+            .bind(external_id)
+            .bind(D::ts(self.now()))
+            .execute(self.pool)
+            .await;
+            match inserted.map_err(map_err("integration account")) {
+                Ok(_) => return self.get_account(id).await,
+                Err(Error::Conflict { .. }) => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
 
-    async fn get_account(&self, id: Uuid) -> Result<IntegrationAccount> {
+    pub(crate) async fn get_account(&self, id: Uuid) -> Result<IntegrationAccount> {
         let row = sqlx::query(sql!(
             "SELECT {ACCOUNT_COLS} FROM integration_accounts WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool)
         .await
         .map_err(map_err("integration account"))?
         .ok_or_else(|| not_found("integration account", id))?;
-        account_from(&row)
+        Self::account_from(&row)
     }
 
-    async fn find_account(
+    pub(crate) async fn find_account(
         &self,
         provider: Provider,
         external_id: &str,
@@ -353,41 +530,44 @@ impl IntegrationStore for $store {
         ))
         .bind(provider.as_str())
         .bind(external_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool)
         .await
         .map_err(map_err("integration account"))?
-        .map(|r| account_from(&r))
+        .map(|r| Self::account_from(&r))
         .transpose()
     }
 
-    async fn accounts_of(&self, business: Uuid) -> Result<Vec<IntegrationAccount>> {
+    pub(crate) async fn accounts_of(&self, business: Uuid) -> Result<Vec<IntegrationAccount>> {
         sqlx::query(sql!(
             "SELECT {ACCOUNT_COLS} FROM integration_accounts WHERE business_id = $1 ORDER BY connected_at, id"
         ))
         .bind(business)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("integration account"))?
         .iter()
-        .map(account_from)
+        .map(Self::account_from)
         .collect()
     }
 
-    async fn connected_accounts(&self, provider: Provider) -> Result<Vec<IntegrationAccount>> {
+    pub(crate) async fn connected_accounts(
+        &self,
+        provider: Provider,
+    ) -> Result<Vec<IntegrationAccount>> {
         sqlx::query(sql!(
             "SELECT {ACCOUNT_COLS} FROM integration_accounts WHERE provider = $1 AND status = 'connected'
              ORDER BY connected_at, id"
         ))
         .bind(provider.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("integration account"))?
         .iter()
-        .map(account_from)
+        .map(Self::account_from)
         .collect()
     }
 
-    async fn set_account_status(
+    pub(crate) async fn set_account_status(
         &self,
         id: Uuid,
         status: ConnectionStatus,
@@ -395,7 +575,7 @@ impl IntegrationStore for $store {
         let done = sqlx::query("UPDATE integration_accounts SET status = $1 WHERE id = $2")
             .bind(status.as_str())
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.pool)
             .await
             .map_err(map_err("integration account"))?;
         if done.rows_affected() == 0 {
@@ -404,13 +584,13 @@ impl IntegrationStore for $store {
         self.get_account(id).await
     }
 
-    async fn record_sync_success(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+    pub(crate) async fn record_sync_success(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
         let done = sqlx::query(
             "UPDATE integration_accounts SET last_synced_at = $1, last_error = NULL WHERE id = $2",
         )
-        .bind(ts(at))
+        .bind(D::ts(at))
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.pool)
         .await
         .map_err(map_err("integration account"))?;
         if done.rows_affected() == 0 {
@@ -419,11 +599,11 @@ impl IntegrationStore for $store {
         Ok(())
     }
 
-    async fn record_sync_failure(&self, id: Uuid, error: &str) -> Result<()> {
+    pub(crate) async fn record_sync_failure(&self, id: Uuid, error: &str) -> Result<()> {
         let done = sqlx::query("UPDATE integration_accounts SET last_error = $1 WHERE id = $2")
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.pool)
             .await
             .map_err(map_err("integration account"))?;
         if done.rows_affected() == 0 {
@@ -432,23 +612,18 @@ impl IntegrationStore for $store {
         Ok(())
     }
 
-    async fn cursor(&self, account: Uuid, stream: &str) -> Result<Option<String>> {
+    pub(crate) async fn cursor(&self, account: Uuid, stream: &str) -> Result<Option<String>> {
         sqlx::query_scalar("SELECT value FROM sync_cursors WHERE account_id = $1 AND stream = $2")
             .bind(account)
             .bind(stream)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool)
             .await
             .map_err(map_err("sync cursor"))
     }
-}
 
-fn raw_text(raw: &Option<serde_json::Value>) -> Option<String> {
-    raw.as_ref().map(serde_json::Value::to_string)
-}
+    // PaymentStore
 
-#[async_trait]
-impl PaymentStore for $store {
-    async fn ingest(
+    pub(crate) async fn ingest(
         &self,
         business: Uuid,
         account: Option<Uuid>,
@@ -456,10 +631,10 @@ impl PaymentStore for $store {
         cursor: Option<&CursorUpdate>,
     ) -> Result<IngestStats> {
         sql::validate_batch(batch)?;
-        let now = ts(self.now());
+        let now = D::ts(self.now());
         let mut tx = self.write_tx().await.map_err(map_err("payments"))?;
         // Payment rows name their business by `OWNER` (the backend's choice of key).
-        let owner: OwnerKey = sqlx::query_scalar(OWNER_OF)
+        let owner: D::Owner = sqlx::query_scalar(D::OWNER_OF)
             .bind(business)
             .fetch_optional(&mut *tx)
             .await
@@ -478,12 +653,13 @@ impl PaymentStore for $store {
         }
 
         let charges = sql::last_by_id(&batch.charges, |o| o.id.as_str());
-        insert_charges(&mut tx, owner, account, &charges, now).await?;
+        D::insert_charges(&mut tx, owner, account, &charges, now).await?;
         let payouts = sql::last_by_id(&batch.payouts, |o| o.id.as_str());
         for chunk in payouts.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(format!(
+            let mut q = QueryBuilder::<Db<D>>::new(format!(
                 "INSERT INTO payouts ({OWNER}, stripe_id, account_id, created, arrival_date, amount, \
                  currency, status, raw, updated_at) ",
+                OWNER = D::OWNER,
             ));
             q.push_values(chunk, |mut b, p| {
                 let o = &p.object;
@@ -496,22 +672,26 @@ impl PaymentStore for $store {
                     .push_bind(o.currency.to_string())
                     .push_bind(o.status.as_str())
                     .push_bind(raw_text(&p.raw))
-                    .push_unseparated(RAW)
+                    .push_unseparated(D::RAW)
                     .push_bind(now);
             });
             q.push(format_args!(
                 " ON CONFLICT ({OWNER}, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, payouts.account_id), \
                  created = excluded.created, arrival_date = excluded.arrival_date, amount = excluded.amount, \
                  currency = excluded.currency, status = excluded.status, \
-                 raw = COALESCE(excluded.raw, payouts.raw), updated_at = excluded.updated_at",
+                 raw = COALESCE(excluded.raw, payouts.raw), updated_at = excluded.updated_at", OWNER = D::OWNER,
             ));
-            q.build().execute(&mut *tx).await.map_err(map_err("payout"))?;
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("payout"))?;
         }
         let disputes = sql::last_by_id(&batch.disputes, |o| o.id.as_str());
         for chunk in disputes.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(format!(
+            let mut q = QueryBuilder::<Db<D>>::new(format!(
                 "INSERT INTO disputes ({OWNER}, stripe_id, account_id, charge_id, created, amount, \
                  currency, status, raw, updated_at) ",
+                OWNER = D::OWNER,
             ));
             q.push_values(chunk, |mut b, d| {
                 let o = &d.object;
@@ -524,22 +704,26 @@ impl PaymentStore for $store {
                     .push_bind(o.currency.to_string())
                     .push_bind(o.status.as_str())
                     .push_bind(raw_text(&d.raw))
-                    .push_unseparated(RAW)
+                    .push_unseparated(D::RAW)
                     .push_bind(now);
             });
             q.push(format_args!(
                 " ON CONFLICT ({OWNER}, stripe_id) DO UPDATE SET account_id = COALESCE(excluded.account_id, disputes.account_id), \
                  charge_id = excluded.charge_id, created = excluded.created, amount = excluded.amount, \
                  currency = excluded.currency, status = excluded.status, \
-                 raw = COALESCE(excluded.raw, disputes.raw), updated_at = excluded.updated_at",
+                 raw = COALESCE(excluded.raw, disputes.raw), updated_at = excluded.updated_at", OWNER = D::OWNER,
             ));
-            q.build().execute(&mut *tx).await.map_err(map_err("dispute"))?;
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err("dispute"))?;
         }
         let payout_paid = sql::last_event_by_id(&batch.payout_paid);
         let mut new_events = 0u64;
         for chunk in payout_paid.chunks(BULK_ROWS) {
-            let mut q = QueryBuilder::<$db>::new(format!(
+            let mut q = QueryBuilder::<Db<D>>::new(format!(
                 "INSERT INTO payout_paid_events ({OWNER}, event_id, payout_id, paid_at) ",
+                OWNER = D::OWNER,
             ));
             q.push_values(chunk, |mut b, e| {
                 b.push_bind(owner)
@@ -547,7 +731,10 @@ impl PaymentStore for $store {
                     .push_bind(e.payout_id.as_str())
                     .push_bind(e.paid_at);
             });
-            q.push(format_args!(" ON CONFLICT ({OWNER}, event_id) DO NOTHING"));
+            q.push(format_args!(
+                " ON CONFLICT ({OWNER}, event_id) DO NOTHING",
+                OWNER = D::OWNER
+            ));
             new_events += q
                 .build()
                 .execute(&mut *tx)
@@ -577,10 +764,10 @@ impl PaymentStore for $store {
         })
     }
 
-    async fn payment_data(&self, business: Uuid, window: Window) -> Result<PaymentData> {
+    pub(crate) async fn payment_data(&self, business: Uuid, window: Window) -> Result<PaymentData> {
         let start = window.start_day() * SECONDS_PER_DAY;
         let end = (window.end_day() + 1) * SECONDS_PER_DAY;
-        let Some(owner) = self.payment_owner(business).await? else {
+        let Some(owner) = D::payment_owner(self.pool, business).await? else {
             return Ok(PaymentData::new());
         };
         // One round trip: every object the window needs, tagged by kind.
@@ -600,12 +787,12 @@ impl PaymentStore for $store {
                FROM payout_paid_events e JOIN payouts p
                  ON p.{OWNER} = e.{OWNER} AND p.stripe_id = e.payout_id
               WHERE e.{OWNER} = $1 AND p.arrival_date >= $2 AND p.arrival_date < $3
-              GROUP BY e.payout_id",
+              GROUP BY e.payout_id", OWNER = D::OWNER,
         ))
         .bind(owner)
         .bind(start)
         .bind(end)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("payments"))?;
         let mut data = PaymentData::new();
@@ -653,15 +840,15 @@ impl PaymentStore for $store {
         Ok(data)
     }
 
-    async fn coverage(&self, business: Uuid) -> Result<Coverage> {
-        let Some(owner) = self.payment_owner(business).await? else {
+    pub(crate) async fn coverage(&self, business: Uuid) -> Result<Coverage> {
+        let Some(owner) = D::payment_owner(self.pool, business).await? else {
             return Ok(Coverage::default());
         };
         let row = sqlx::query(sql!(
-            "SELECT COUNT(*) AS n, MIN(created) AS first, MAX(created) AS last FROM charges WHERE {OWNER} = $1",
+            "SELECT COUNT(*) AS n, MIN(created) AS first, MAX(created) AS last FROM charges WHERE {OWNER} = $1", OWNER = D::OWNER,
         ))
         .bind(owner)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool)
         .await
         .map_err(map_err("payments"))?;
         let get = map_err("payments");
@@ -673,7 +860,7 @@ impl PaymentStore for $store {
         })
     }
 
-    async fn raw_object(
+    pub(crate) async fn raw_object(
         &self,
         business: Uuid,
         kind: ObjectKind,
@@ -684,91 +871,39 @@ impl PaymentStore for $store {
             ObjectKind::Payout => "payouts",
             ObjectKind::Dispute => "disputes",
         };
-        let Some(owner) = self.payment_owner(business).await? else {
+        let Some(owner) = D::payment_owner(self.pool, business).await? else {
             return Err(not_found(kind.as_str(), stripe_id));
         };
         let raw: Option<String> = sqlx::query_scalar(sql!(
-            "SELECT CAST(raw AS TEXT) FROM {table} WHERE {OWNER} = $1 AND stripe_id = $2"
+            "SELECT CAST(raw AS TEXT) FROM {table} WHERE {OWNER} = $1 AND stripe_id = $2",
+            OWNER = D::OWNER
         ))
-            .bind(owner)
-            .bind(stripe_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err(kind.as_str()))?
-            .ok_or_else(|| not_found(kind.as_str(), stripe_id))?;
+        .bind(owner)
+        .bind(stripe_id)
+        .fetch_optional(self.pool)
+        .await
+        .map_err(map_err(kind.as_str()))?
+        .ok_or_else(|| not_found(kind.as_str(), stripe_id))?;
         raw.map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|e| sql::corrupt("raw object", e))
     }
-}
 
-fn snapshot_from(row: &$row) -> Result<MetricSnapshot> {
-    let get = map_err("snapshot");
-    let window_end = from_date(row.try_get("window_end").map_err(&get)?)?;
-    let history: i32 = row.try_get("history_days").map_err(&get)?;
-    Ok(MetricSnapshot {
-        id: row.try_get("id").map_err(&get)?,
-        business_id: row.try_get("business_id").map_err(&get)?,
-        computed_at: from_ts(row.try_get("computed_at").map_err(&get)?)?,
-        parts: sql::parts(
-            window_end,
-            row.try_get("window_days").map_err(&get)?,
-            row.try_get("currency").map_err(&get)?,
-            row.try_get("daily_revenue").map_err(&get)?,
-            row.try_get("transaction_count").map_err(&get)?,
-            row.try_get("refunded_total").map_err(&get)?,
-            row.try_get("chargeback_count").map_err(&get)?,
-            row.try_get("payouts_due").map_err(&get)?,
-            row.try_get("payouts_on_time").map_err(&get)?,
-        )?,
-        data_synced_at: opt_ts(row.try_get("data_synced_at").map_err(&get)?)?,
-        history_days: u32::try_from(history).map_err(|_| sql::corrupt("history_days", history))?,
-    })
-}
+    // AnalyticsStore
 
-fn score_from(row: &$row) -> Result<ScoreRecord> {
-    let get = map_err("readiness score");
-    let factors: String = row.try_get("factors").map_err(&get)?;
-    Ok(ScoreRecord {
-        id: row.try_get("id").map_err(&get)?,
-        business_id: row.try_get("business_id").map_err(&get)?,
-        snapshot_id: row.try_get("snapshot_id").map_err(&get)?,
-        computed_at: from_ts(row.try_get("computed_at").map_err(&get)?)?,
-        score: row.try_get("score").map_err(&get)?,
-        tier: row.try_get("tier").map_err(&get)?,
-        tier_label: row.try_get("tier_label").map_err(&get)?,
-        policy: row.try_get("policy").map_err(&get)?,
-        max_attainable: row.try_get("max_attainable").map_err(&get)?,
-        factors: serde_json::from_str(&factors).map_err(|e| sql::corrupt("factors", e))?,
-    })
-}
-
-const SNAPSHOT_COLS: &str = "id, business_id, computed_at, window_end, window_days, currency, daily_revenue, \
-     transaction_count, refunded_total, chargeback_count, payouts_due, payouts_on_time, \
-     data_synced_at, history_days";
-const SNAPSHOT_SELECT: &str = "id, business_id, computed_at, window_end, window_days, currency, \
-     CAST(daily_revenue AS TEXT) AS daily_revenue, transaction_count, refunded_total, \
-     chargeback_count, payouts_due, payouts_on_time, data_synced_at, history_days";
-const SCORE_COLS: &str =
-    "id, business_id, snapshot_id, computed_at, score, tier, tier_label, policy, max_attainable, factors";
-const SCORE_SELECT: &str = "id, business_id, snapshot_id, computed_at, score, tier, tier_label, policy, \
-     max_attainable, CAST(factors AS TEXT) AS factors";
-
-#[async_trait]
-impl AnalyticsStore for $store {
-    async fn insert_snapshot(&self, new: NewSnapshot) -> Result<MetricSnapshot> {
+    pub(crate) async fn insert_snapshot(&self, new: NewSnapshot) -> Result<MetricSnapshot> {
         // Refuse parts that cannot become metrics: a stored snapshot must always read back.
         new.parts.clone().into_metrics()?;
         let id = Uuid::new_v4();
         let daily = serde_json::to_string(&new.parts.daily_revenue)
             .map_err(|e| Error::internal("cannot encode the daily revenue").with_source(e))?;
         sqlx::query(sql!(
-            "INSERT INTO financial_metric_snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7{J}, $8, $9, $10, $11, $12, $13, $14)"
+            "INSERT INTO financial_metric_snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7{J}, $8, $9, $10, $11, $12, $13, $14)", J = D::J
         ))
         .bind(id)
         .bind(new.business_id)
-        .bind(ts(new.computed_at))
-        .bind(date(new.parts.window.end_date()))
+        .bind(D::ts(new.computed_at))
+        .bind(D::date(new.parts.window.end_date()))
         .bind(i32::from(new.parts.window.days()))
         .bind(new.parts.currency.to_string())
         .bind(daily)
@@ -777,47 +912,47 @@ impl AnalyticsStore for $store {
         .bind(sql::u_to_i64(new.parts.chargeback_count, "chargeback_count")?)
         .bind(sql::u_to_i64(new.parts.payouts_due, "payouts_due")?)
         .bind(sql::u_to_i64(new.parts.payouts_on_time, "payouts_on_time")?)
-        .bind(new.data_synced_at.map(ts))
+        .bind(new.data_synced_at.map(D::ts))
         .bind(i32::try_from(new.history_days).map_err(|_| Error::invalid("history_days", "too large"))?)
-        .execute(&self.pool)
+        .execute(self.pool)
         .await
-        .map_err(sql::map_err_id("business", new.business_id))?;
+        .map_err(super::map_err_id("business", new.business_id))?;
         let row = sqlx::query(sql!(
             "SELECT {SNAPSHOT_SELECT} FROM financial_metric_snapshots WHERE id = $1"
         ))
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool)
         .await
-        .map_err(sql::map_err_id("snapshot", id))?;
-        snapshot_from(&row)
+        .map_err(super::map_err_id("snapshot", id))?;
+        Self::snapshot_from(&row)
     }
 
-    async fn get_snapshot(&self, id: Uuid) -> Result<MetricSnapshot> {
+    pub(crate) async fn get_snapshot(&self, id: Uuid) -> Result<MetricSnapshot> {
         let row = sqlx::query(sql!(
             "SELECT {SNAPSHOT_SELECT} FROM financial_metric_snapshots WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool)
         .await
         .map_err(map_err("snapshot"))?
         .ok_or_else(|| not_found("snapshot", id))?;
-        snapshot_from(&row)
+        Self::snapshot_from(&row)
     }
 
-    async fn latest_snapshot(&self, business: Uuid) -> Result<Option<MetricSnapshot>> {
+    pub(crate) async fn latest_snapshot(&self, business: Uuid) -> Result<Option<MetricSnapshot>> {
         sqlx::query(sql!(
             "SELECT {SNAPSHOT_SELECT} FROM financial_metric_snapshots WHERE business_id = $1
              ORDER BY computed_at DESC, window_end DESC, id DESC LIMIT 1"
         ))
         .bind(business)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool)
         .await
         .map_err(map_err("snapshot"))?
-        .map(|r| snapshot_from(&r))
+        .map(|r| Self::snapshot_from(&r))
         .transpose()
     }
 
-    async fn snapshots_between(
+    pub(crate) async fn snapshots_between(
         &self,
         business: Uuid,
         start: NaiveDate,
@@ -829,114 +964,73 @@ impl AnalyticsStore for $store {
              ORDER BY computed_at, id"
         ))
         .bind(business)
-        .bind(date(start))
-        .bind(date(end))
-        .fetch_all(&self.pool)
+        .bind(D::date(start))
+        .bind(D::date(end))
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("snapshot"))?
         .iter()
-        .map(snapshot_from)
+        .map(Self::snapshot_from)
         .collect()
     }
 
-    async fn insert_score(&self, new: NewScore) -> Result<ScoreRecord> {
+    pub(crate) async fn insert_score(&self, new: NewScore) -> Result<ScoreRecord> {
         let id = Uuid::new_v4();
         let r = &new.readiness;
-        let factors =
-            serde_json::to_string(&r.factors).map_err(|e| Error::internal("cannot encode the factors").with_source(e))?;
+        let factors = serde_json::to_string(&r.factors)
+            .map_err(|e| Error::internal("cannot encode the factors").with_source(e))?;
         sqlx::query(sql!(
-            "INSERT INTO readiness_scores ({SCORE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10{J})"
+            "INSERT INTO readiness_scores ({SCORE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10{J})", J = D::J
         ))
         .bind(id)
         .bind(new.business_id)
         .bind(new.snapshot_id)
-        .bind(ts(new.computed_at))
+        .bind(D::ts(new.computed_at))
         .bind(r.score)
         .bind(&r.tier)
         .bind(&r.tier_label)
         .bind(&r.policy)
         .bind(r.max_attainable)
         .bind(factors)
-        .execute(&self.pool)
+        .execute(self.pool)
         .await
         .map_err(map_err("business or snapshot"))?;
-        let row = sqlx::query(sql!("SELECT {SCORE_SELECT} FROM readiness_scores WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(sql::map_err_id("readiness score", id))?;
-        score_from(&row)
+        let row = sqlx::query(sql!(
+            "SELECT {SCORE_SELECT} FROM readiness_scores WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(self.pool)
+        .await
+        .map_err(super::map_err_id("readiness score", id))?;
+        Self::score_from(&row)
     }
 
-    async fn latest_score(&self, business: Uuid) -> Result<Option<ScoreRecord>> {
+    pub(crate) async fn latest_score(&self, business: Uuid) -> Result<Option<ScoreRecord>> {
         Ok(self.score_history(business, 1).await?.into_iter().next())
     }
 
-    async fn score_history(&self, business: Uuid, limit: u32) -> Result<Vec<ScoreRecord>> {
+    pub(crate) async fn score_history(
+        &self,
+        business: Uuid,
+        limit: u32,
+    ) -> Result<Vec<ScoreRecord>> {
         sqlx::query(sql!(
             "SELECT {SCORE_SELECT} FROM readiness_scores WHERE business_id = $1
              ORDER BY computed_at DESC, id DESC LIMIT $2"
         ))
         .bind(business)
         .bind(sql::limit(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("readiness score"))?
         .iter()
-        .map(score_from)
+        .map(Self::score_from)
         .collect()
     }
-}
 
-fn rec_from(row: &$row) -> Result<RecommendationRecord> {
-    let get = map_err("recommendation");
-    Ok(RecommendationRecord {
-        id: row.try_get("id").map_err(&get)?,
-        business_id: row.try_get("business_id").map_err(&get)?,
-        code: row.try_get("code").map_err(&get)?,
-        priority: sql::priority(row.try_get::<&str, _>("priority").map_err(&get)?)?,
-        score_impact: row.try_get("score_impact").map_err(&get)?,
-        title: row.try_get("title").map_err(&get)?,
-        description: row.try_get("description").map_err(&get)?,
-        factor: row.try_get("factor").map_err(&get)?,
-        status: sql::rec_status(row.try_get::<&str, _>("status").map_err(&get)?)?,
-        created_at: from_ts(row.try_get("created_at").map_err(&get)?)?,
-        updated_at: from_ts(row.try_get("updated_at").map_err(&get)?)?,
-        status_changed_at: opt_ts(row.try_get("status_changed_at").map_err(&get)?)?,
-    })
-}
+    // RecommendationStore
 
-const REC_COLS: &str = "id, business_id, code, priority, score_impact, title, description, factor, status, \
-     created_at, updated_at, status_changed_at";
-
-/// §5 order: priority (high first), impact descending, code; then newest first.
-const REC_ORDER: &str = "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, \
-     score_impact DESC, code, created_at DESC, id";
-
-/// Serializes every write to `business`'s recommendations in this transaction with the
-/// other transactions that do the same (generation runs and status changes), until it
-/// ends. This is what makes the dismissal suppression hold under concurrency: a
-/// suppression check in the insert's own statement is not enough on PostgreSQL, where a
-/// dismissal committing while the insert waits on the one-live index lets the insert go
-/// through once the old live row stopped being live. SQLite needs no statement: a write
-/// transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
-async fn lock_recommendations(
-    tx: &mut sqlx::Transaction<'static, $db>,
-    business: Uuid,
-) -> Result<()> {
-    if let Some(lock) = REC_LOCK {
-        sqlx::query(lock)
-            .bind(business)
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err("recommendation"))?;
-    }
-    Ok(())
-}
-
-#[async_trait]
-impl RecommendationStore for $store {
-    async fn store_generation(
+    pub(crate) async fn store_generation(
         &self,
         business: Uuid,
         recs: &[Recommendation],
@@ -944,7 +1038,7 @@ impl RecommendationStore for $store {
         suppressed_after: DateTime<Utc>,
     ) -> Result<Vec<RecommendationRecord>> {
         let mut tx = self.write_tx().await.map_err(map_err("recommendation"))?;
-        lock_recommendations(&mut tx, business).await?;
+        Self::lock_recommendations(&mut tx, business).await?;
         if sqlx::query("SELECT 1 FROM businesses WHERE id = $1")
             .bind(business)
             .fetch_optional(&mut *tx)
@@ -982,26 +1076,26 @@ impl RecommendationStore for $store {
             .bind(&rec.title)
             .bind(&rec.description)
             .bind(&rec.factor)
-            .bind(ts(now))
-            .bind(ts(now))
-            .bind(ts(suppressed_after))
+            .bind(D::ts(now))
+            .bind(D::ts(now))
+            .bind(D::ts(suppressed_after))
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err("recommendation"))?;
             if let Some(row) = row {
-                stored.push(rec_from(&row)?);
+                stored.push(Self::rec_from(&row)?);
             }
         }
         // Retire the pending ones of every code this run did not produce. The codes are
         // this run's own, so a concurrent run's recommendation of a code this run also
         // produces is never resolved by it.
-        let mut retire = QueryBuilder::<$db>::new(
+        let mut retire = QueryBuilder::<Db<D>>::new(
             "UPDATE recommendations SET status = 'resolved', status_changed_at = ",
         );
         retire
-            .push_bind(ts(now))
+            .push_bind(D::ts(now))
             .push(", updated_at = ")
-            .push_bind(ts(now))
+            .push_bind(D::ts(now))
             .push(" WHERE business_id = ")
             .push_bind(business)
             .push(" AND status = 'pending'");
@@ -1022,7 +1116,7 @@ impl RecommendationStore for $store {
         Ok(stored)
     }
 
-    async fn upsert_live(
+    pub(crate) async fn upsert_live(
         &self,
         business: Uuid,
         rec: &Recommendation,
@@ -1048,15 +1142,15 @@ impl RecommendationStore for $store {
         .bind(&rec.title)
         .bind(&rec.description)
         .bind(&rec.factor)
-        .bind(ts(now))
-        .bind(ts(now))
-        .fetch_one(&self.pool)
+        .bind(D::ts(now))
+        .bind(D::ts(now))
+        .fetch_one(self.pool)
         .await
         .map_err(map_err("business"))?;
-        rec_from(&row)
+        Self::rec_from(&row)
     }
 
-    async fn list_recommendations(
+    pub(crate) async fn list_recommendations(
         &self,
         business: Uuid,
         status: Option<RecommendationStatus>,
@@ -1075,25 +1169,25 @@ impl RecommendationStore for $store {
         .bind(status.map(|s| s.as_str()))
         .bind(priority.map(|p| p.as_str()))
         .bind(priority.map(|p| p.as_str()))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("recommendation"))?
         .iter()
-        .map(rec_from)
+        .map(Self::rec_from)
         .collect()
     }
 
-    async fn get_recommendation(&self, id: Uuid) -> Result<RecommendationRecord> {
+    pub(crate) async fn get_recommendation(&self, id: Uuid) -> Result<RecommendationRecord> {
         let row = sqlx::query(sql!("SELECT {REC_COLS} FROM recommendations WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool)
             .await
             .map_err(map_err("recommendation"))?
             .ok_or_else(|| not_found("recommendation", id))?;
-        rec_from(&row)
+        Self::rec_from(&row)
     }
 
-    async fn set_recommendation_status(
+    pub(crate) async fn set_recommendation_status(
         &self,
         id: Uuid,
         from: RecommendationStatus,
@@ -1112,79 +1206,76 @@ impl RecommendationStore for $store {
         };
         // Waits for a generation run of the business to finish, so that it never checks
         // the suppression before this change and writes after it.
-        lock_recommendations(&mut tx, business).await?;
+        Self::lock_recommendations(&mut tx, business).await?;
         let row = sqlx::query(sql!(
             "UPDATE recommendations SET status = $1, status_changed_at = $2, updated_at = $3
              WHERE id = $4 AND status = $5 RETURNING {REC_COLS}"
         ))
         .bind(to.as_str())
-        .bind(ts(at))
-        .bind(ts(at))
+        .bind(D::ts(at))
+        .bind(D::ts(at))
         .bind(id)
         .bind(from.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(|e| match map_err("recommendation")(e) {
-            e @ Error::Conflict { .. } => Error::conflict(
-                "another live recommendation with this code exists",
-            )
-            .with_source(e),
+            e @ Error::Conflict { .. } => {
+                Error::conflict("another live recommendation with this code exists").with_source(e)
+            }
             other => other,
         })?;
         match row {
             Some(row) => {
-                let changed = rec_from(&row)?;
+                let changed = Self::rec_from(&row)?;
                 tx.commit().await.map_err(map_err("recommendation"))?;
                 Ok(changed)
             }
             None => {
-                let current = sqlx::query(sql!(
-                    "SELECT {REC_COLS} FROM recommendations WHERE id = $1"
-                ))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(sql::map_err_id("recommendation", id))?;
+                let current =
+                    sqlx::query(sql!("SELECT {REC_COLS} FROM recommendations WHERE id = $1"))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(super::map_err_id("recommendation", id))?;
                 Err(Error::conflict(format!(
                     "the recommendation is {}, not {from}",
-                    rec_from(&current)?.status
+                    Self::rec_from(&current)?.status
                 )))
             }
         }
     }
 
-    async fn last_dismissed_at(
+    pub(crate) async fn last_dismissed_at(
         &self,
         business: Uuid,
         code: &str,
     ) -> Result<Option<DateTime<Utc>>> {
-        let v: Option<$ts> = sqlx::query_scalar(
+        let v: Option<D::Ts> = sqlx::query_scalar(
             "SELECT MAX(status_changed_at) FROM recommendations
              WHERE business_id = $1 AND code = $2 AND status = 'dismissed'",
         )
         .bind(business)
         .bind(code)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool)
         .await
         .map_err(map_err("recommendation"))?;
-        opt_ts(v)
+        D::opt_ts(v)
     }
-}
 
-#[async_trait]
-impl EventStore for $store {
-    async fn record_event(&self, event: &EventRecord) -> Result<EventOutcome> {
+    // EventStore
+
+    pub(crate) async fn record_event(&self, event: &EventRecord) -> Result<EventOutcome> {
         let done = sqlx::query(
             sql!("INSERT INTO stripe_events (event_id, account_external_id, type, created, payload, received_at)
-             VALUES ($1, $2, $3, $4, $5{J}, $6) ON CONFLICT (event_id) DO NOTHING"),
+             VALUES ($1, $2, $3, $4, $5{J}, $6) ON CONFLICT (event_id) DO NOTHING", J = D::J),
         )
         .bind(&event.event_id)
         .bind(&event.account_external_id)
         .bind(&event.event_type)
-        .bind(ts(event.created))
+        .bind(D::ts(event.created))
         .bind(event.payload.to_string())
-        .bind(ts(self.now()))
-        .execute(&self.pool)
+        .bind(D::ts(self.now()))
+        .execute(self.pool)
         .await
         .map_err(map_err("event"))?;
         Ok(if done.rows_affected() == 1 {
@@ -1194,11 +1285,15 @@ impl EventStore for $store {
         })
     }
 
-    async fn mark_event_processed(&self, event_id: &str, at: DateTime<Utc>) -> Result<()> {
+    pub(crate) async fn mark_event_processed(
+        &self,
+        event_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let done = sqlx::query("UPDATE stripe_events SET processed_at = $1 WHERE event_id = $2")
-            .bind(ts(at))
+            .bind(D::ts(at))
             .bind(event_id)
-            .execute(&self.pool)
+            .execute(self.pool)
             .await
             .map_err(map_err("event"))?;
         if done.rows_affected() == 0 {
@@ -1207,44 +1302,26 @@ impl EventStore for $store {
         Ok(())
     }
 
-    async fn event_processed(&self, event_id: &str) -> Result<Option<bool>> {
-        let v: Option<Option<$ts>> =
+    pub(crate) async fn event_processed(&self, event_id: &str) -> Result<Option<bool>> {
+        let v: Option<Option<D::Ts>> =
             sqlx::query_scalar("SELECT processed_at FROM stripe_events WHERE event_id = $1")
                 .bind(event_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.pool)
                 .await
                 .map_err(map_err("event"))?;
         Ok(v.map(|p| p.is_some()))
     }
-}
 
-fn dead_letter_from(row: &$row) -> Result<DeadLetter> {
-    let get = map_err("dead letter");
-    let payload: String = row.try_get("payload").map_err(&get)?;
-    let attempts: i32 = row.try_get("attempts").map_err(&get)?;
-    Ok(DeadLetter {
-        id: row.try_get("id").map_err(&get)?,
-        kind: row.try_get("kind").map_err(&get)?,
-        key: row.try_get("key").map_err(&get)?,
-        payload: serde_json::from_str(&payload).map_err(|e| sql::corrupt("payload", e))?,
-        error: row.try_get("error").map_err(&get)?,
-        attempts: u32::try_from(attempts).map_err(|_| sql::corrupt("attempts", attempts))?,
-        failed_at: from_ts(row.try_get("failed_at").map_err(&get)?)?,
-    })
-}
+    // DeadLetterStore
 
-const DEAD_LETTER_SELECT: &str =
-    "id, kind, key, CAST(payload AS TEXT) AS payload, error, attempts, failed_at";
-
-#[async_trait]
-impl DeadLetterStore for $store {
-    async fn dead_letter(&self, letter: NewDeadLetter) -> Result<DeadLetter> {
+    pub(crate) async fn dead_letter(&self, letter: NewDeadLetter) -> Result<DeadLetter> {
         let id = Uuid::new_v4();
-        let attempts = i32::try_from(letter.attempts)
-            .map_err(|_| Error::invalid("attempts", "too large"))?;
+        let attempts =
+            i32::try_from(letter.attempts).map_err(|_| Error::invalid("attempts", "too large"))?;
         let row = sqlx::query(sql!(
             "INSERT INTO dead_letters (id, kind, key, payload, error, attempts, failed_at)
-             VALUES ($1, $2, $3, $4{J}, $5, $6, $7) RETURNING {DEAD_LETTER_SELECT}"
+             VALUES ($1, $2, $3, $4{J}, $5, $6, $7) RETURNING {DEAD_LETTER_SELECT}",
+            J = D::J
         ))
         .bind(id)
         .bind(&letter.kind)
@@ -1252,14 +1329,18 @@ impl DeadLetterStore for $store {
         .bind(letter.payload.to_string())
         .bind(&letter.error)
         .bind(attempts)
-        .bind(ts(letter.failed_at))
-        .fetch_one(&self.pool)
+        .bind(D::ts(letter.failed_at))
+        .fetch_one(self.pool)
         .await
         .map_err(map_err("dead letter"))?;
-        dead_letter_from(&row)
+        Self::dead_letter_from(&row)
     }
 
-    async fn dead_letters(&self, kind: Option<&str>, limit: u32) -> Result<Vec<DeadLetter>> {
+    pub(crate) async fn dead_letters(
+        &self,
+        kind: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeadLetter>> {
         sqlx::query(sql!(
             "SELECT {DEAD_LETTER_SELECT} FROM dead_letters
              WHERE (CAST($1 AS TEXT) IS NULL OR kind = $2)
@@ -1268,18 +1349,17 @@ impl DeadLetterStore for $store {
         .bind(kind)
         .bind(kind)
         .bind(sql::limit(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool)
         .await
         .map_err(map_err("dead letter"))?
         .iter()
-        .map(dead_letter_from)
+        .map(Self::dead_letter_from)
         .collect()
     }
-}
 
-#[async_trait]
-impl OAuthStateStore for $store {
-    async fn save_oauth_state(&self, state: &OAuthState) -> Result<()> {
+    // OAuthStateStore
+
+    pub(crate) async fn save_oauth_state(&self, state: &OAuthState) -> Result<()> {
         sqlx::query(
             "INSERT INTO oauth_states (state_hash, purpose, user_id, business_id, pkce_verifier,
                                        redirect_uri, created_at, expires_at)
@@ -1291,15 +1371,15 @@ impl OAuthStateStore for $store {
         .bind(state.business_id)
         .bind(&state.pkce_verifier)
         .bind(&state.redirect_uri)
-        .bind(ts(state.created_at))
-        .bind(ts(state.expires_at))
-        .execute(&self.pool)
+        .bind(D::ts(state.created_at))
+        .bind(D::ts(state.expires_at))
+        .execute(self.pool)
         .await
         .map_err(map_err("oauth state"))?;
         Ok(())
     }
 
-    async fn take_oauth_state(
+    pub(crate) async fn take_oauth_state(
         &self,
         state_hash: &str,
         purpose: &str,
@@ -1312,11 +1392,11 @@ impl OAuthStateStore for $store {
              RETURNING state_hash, purpose, user_id, business_id, pkce_verifier, redirect_uri,
                        created_at, expires_at",
         )
-        .bind(ts(now))
+        .bind(D::ts(now))
         .bind(state_hash)
         .bind(purpose)
-        .bind(ts(now))
-        .fetch_optional(&self.pool)
+        .bind(D::ts(now))
+        .fetch_optional(self.pool)
         .await
         .map_err(map_err("oauth state"))?;
         row.map(|r| {
@@ -1328,15 +1408,10 @@ impl OAuthStateStore for $store {
                 business_id: r.try_get("business_id").map_err(&get)?,
                 pkce_verifier: r.try_get("pkce_verifier").map_err(&get)?,
                 redirect_uri: r.try_get("redirect_uri").map_err(&get)?,
-                created_at: from_ts(r.try_get("created_at").map_err(&get)?)?,
-                expires_at: from_ts(r.try_get("expires_at").map_err(&get)?)?,
+                created_at: D::from_ts(r.try_get("created_at").map_err(&get)?)?,
+                expires_at: D::from_ts(r.try_get("expires_at").map_err(&get)?)?,
             })
         })
         .transpose()
     }
 }
-
-    };
-}
-
-pub(crate) use impl_sql_store;

@@ -9,25 +9,17 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 use vaultra_core::Error;
-use vaultra_core::domain::{
-    Business, BusinessUpdate, Charge, ChargeStatus, ConnectionStatus, IntegrationAccount,
-    Membership, NewBusiness, NewUser, PaymentData, PayoutStatus, Provider, Role, User, UserUpdate,
-    is_successful,
-};
-use vaultra_core::metrics::{SECONDS_PER_DAY, Window};
+use vaultra_core::domain::Charge;
 use vaultra_core::ports::Clock;
-use vaultra_core::ports::jobs::*;
-use vaultra_core::ports::storage::*;
-use vaultra_core::recommend::{Priority, Recommendation, RecommendationStatus};
+use vaultra_core::ports::storage::Ingest;
 
 use crate::local::SystemClock;
-use crate::sql::{self, BULK_ROWS, impl_sql_jobs, impl_sql_store, map_err, not_found, sql};
+use crate::sql::{self, BULK_ROWS, Dialect, SqlStore, map_err};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -38,50 +30,102 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
 }
 
-fn ts(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
+/// The SQLite side of the shared store code.
+pub(crate) struct SqliteDialect;
+
+impl crate::sql::dialect::RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
 }
 
-fn from_ts(v: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(v).ok_or_else(|| sql::corrupt("timestamp", v))
-}
-
-fn opt_ts(v: Option<i64>) -> Result<Option<DateTime<Utc>>> {
-    v.map(from_ts).transpose()
-}
-
-fn date(d: NaiveDate) -> String {
-    d.to_string()
-}
-
-fn from_date(s: String) -> Result<NaiveDate> {
-    NaiveDate::from_str(&s).map_err(|e| sql::corrupt("date", e))
-}
-
-/// JSON columns are TEXT in SQLite: no cast.
-const J: &str = "";
-
-/// Raw provider objects are TEXT too.
-const RAW: &str = "";
-
-/// The column naming a payment object's business. Here it is the business's small
-/// integer key from `business_keys` (migration 0004), not its UUID: it is repeated in
-/// every primary-key entry of the payment tables, and a shorter entry means fewer index
-/// pages touched and written to the WAL by a page of randomly ordered Stripe ids.
-const OWNER: &str = "business_key";
-
-/// What [`OWNER`] holds.
+/// What [`Dialect::OWNER`] holds here.
 type OwnerKey = i64;
 
-/// Finds the [`OWNER`] value of a business (no row: no such business).
-const OWNER_OF: &str = "SELECT business_key FROM business_keys WHERE business_id = $1";
+impl Dialect for SqliteDialect {
+    type Db = Sqlite;
+    /// Unix microseconds.
+    type Ts = i64;
+    /// `YYYY-MM-DD` text.
+    type Date = String;
+    type Owner = OwnerKey;
 
-/// Writes to one business's recommendations need no lock of their own: a write
-/// transaction (`BEGIN IMMEDIATE`) already serializes them (see `lock_recommendations`
-/// in `sql/store.rs`).
-const REC_LOCK: Option<&str> = None;
+    /// JSON columns are TEXT in SQLite: no cast.
+    const J: &'static str = "";
+
+    /// Raw provider objects are TEXT too.
+    const RAW: &'static str = "";
+
+    /// The business's small integer key from `business_keys` (migration 0004), not its
+    /// UUID: it is repeated in every primary-key entry of the payment tables, and a
+    /// shorter entry means fewer index pages touched and written to the WAL by a page of
+    /// randomly ordered Stripe ids.
+    const OWNER: &'static str = "business_key";
+
+    const OWNER_OF: &'static str = "SELECT business_key FROM business_keys WHERE business_id = $1";
+
+    /// Writes to one business's recommendations need no lock of their own: a write
+    /// transaction (`BEGIN IMMEDIATE`) already serializes them (see `lock_recommendations`
+    /// in `sql/store.rs`).
+    const REC_LOCK: Option<&'static str> = None;
+
+    const SEARCH: &'static str = crate::sql::knowledge::SQLITE_SEARCH;
+
+    fn ts(t: DateTime<Utc>) -> i64 {
+        t.timestamp_micros()
+    }
+
+    fn from_ts(v: i64) -> Result<DateTime<Utc>> {
+        DateTime::from_timestamp_micros(v).ok_or_else(|| sql::corrupt("timestamp", v))
+    }
+
+    fn date(d: NaiveDate) -> String {
+        d.to_string()
+    }
+
+    fn from_date(s: String) -> Result<NaiveDate> {
+        NaiveDate::from_str(&s).map_err(|e| sql::corrupt("date", e))
+    }
+
+    fn search_query(terms: &[String]) -> String {
+        crate::sql::knowledge::fts5_query(terms)
+    }
+
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock up front, waiting for it under
+    /// `busy_timeout`; a plain (deferred) `BEGIN` that reads first and writes later
+    /// cannot wait when another connection wrote in between and fails with "database is
+    /// locked" — what concurrent webhook deliveries hit.
+    async fn write_tx(
+        pool: &SqlitePool,
+    ) -> std::result::Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    async fn payment_owner(pool: &SqlitePool, business: Uuid) -> Result<Option<OwnerKey>> {
+        sqlx::query_scalar(Self::OWNER_OF)
+            .bind(business)
+            .fetch_optional(pool)
+            .await
+            .map_err(map_err("business"))
+    }
+
+    async fn insert_charges(
+        tx: &mut sqlx::SqliteConnection,
+        owner: OwnerKey,
+        account: Option<Uuid>,
+        charges: &[&Ingest<Charge>],
+        now: i64,
+    ) -> Result<()> {
+        insert_charges(tx, owner, account, charges, now).await
+    }
+}
 
 impl SqliteStore {
+    /// The shared store code on this store's pool and clock.
+    fn sql(&self) -> SqlStore<'_, SqliteDialect> {
+        SqlStore::new(&self.pool, &*self.clock)
+    }
+
     /// Opens (creating if missing) the database at `url` — `sqlite://path/to/file.db`,
     /// `sqlite:file.db` or `sqlite::memory:` — and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -160,39 +204,6 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// Starts a transaction that will write. `BEGIN IMMEDIATE` takes SQLite's write lock
-    /// up front, waiting for it under `busy_timeout`; a plain (deferred) `BEGIN` that
-    /// reads first and writes later cannot wait when another connection wrote in between
-    /// and fails with "database is locked" — what concurrent webhook deliveries hit.
-    async fn write_tx(
-        &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
-    }
-
-    /// The [`OWNER`] value that `business`'s payment rows carry, for reads; `None` if
-    /// there is no such business.
-    async fn payment_owner(&self, business: Uuid) -> Result<Option<OwnerKey>> {
-        sqlx::query_scalar(OWNER_OF)
-            .bind(business)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err("business"))
-    }
-
-    async fn business_exists(&self, id: Uuid) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM businesses WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err("business"))?
-            .is_some())
-    }
 }
 
 /// Upserts charges with multi-row statements of [`BULK_ROWS`] rows.
@@ -270,14 +281,4 @@ impl SharedText {
     }
 }
 
-impl_sql_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, i64);
-impl_sql_jobs!(SqliteStore, sqlx::sqlite::SqliteRow);
-crate::sql::impl_sql_conversations!(SqliteStore, sqlx::sqlite::SqliteRow);
-crate::sql::impl_sql_knowledge!(
-    SqliteStore,
-    Sqlite,
-    sqlx::sqlite::SqliteRow,
-    search = crate::sql::knowledge::SQLITE_SEARCH,
-    query = crate::sql::knowledge::fts5_query
-);
-crate::sql::impl_sql_refresh_tokens!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::sql::impl_ports!(SqliteStore);
