@@ -74,6 +74,25 @@ pub enum Error {
         /// Context and cause.
         detail: Detail,
     },
+    /// The caller could not be identified: no credentials, or credentials that are
+    /// wrong, expired or revoked. The message never says which (that would help a
+    /// guesser).
+    #[non_exhaustive]
+    Unauthenticated {
+        /// What was refused, safe to show.
+        message: String,
+        /// Context and cause.
+        detail: Detail,
+    },
+    /// Too many attempts in too short a time; [`Error::retry_after`] says when to try
+    /// again.
+    #[non_exhaustive]
+    RateLimited {
+        /// What was limited, safe to show.
+        message: String,
+        /// Context, and the wait before the next attempt may succeed.
+        detail: Detail,
+    },
     /// A dependency could not be reached; `retryable` says whether trying again may help.
     #[non_exhaustive]
     Unavailable {
@@ -219,6 +238,23 @@ impl Error {
         }
     }
 
+    /// [`Error::Unauthenticated`].
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::Unauthenticated {
+            message: message.into(),
+            detail: Detail::default(),
+        }
+    }
+
+    /// [`Error::RateLimited`], with the wait before the next attempt.
+    pub fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Self {
+        Self::RateLimited {
+            message: message.into(),
+            detail: Detail::default(),
+        }
+        .with_retry_after(Some(retry_after))
+    }
+
     /// [`Error::Unavailable`]; `retryable` says whether the same call may succeed later.
     pub fn unavailable(message: impl Into<String>, retryable: bool) -> Self {
         Self::Unavailable {
@@ -255,6 +291,8 @@ impl Error {
             | Self::NotFound { detail, .. }
             | Self::Conflict { detail, .. }
             | Self::PermissionDenied { detail, .. }
+            | Self::Unauthenticated { detail, .. }
+            | Self::RateLimited { detail, .. }
             | Self::Unavailable { detail, .. }
             | Self::Internal { detail, .. } => detail,
         }
@@ -266,6 +304,8 @@ impl Error {
             | Self::NotFound { detail, .. }
             | Self::Conflict { detail, .. }
             | Self::PermissionDenied { detail, .. }
+            | Self::Unauthenticated { detail, .. }
+            | Self::RateLimited { detail, .. }
             | Self::Unavailable { detail, .. }
             | Self::Internal { detail, .. } => detail.inner_mut(),
         }
@@ -365,6 +405,8 @@ impl fmt::Display for Error {
             } => write!(f, "no such {entity}"),
             Self::Conflict { message, .. } => write!(f, "conflict: {message}"),
             Self::PermissionDenied { message, .. } => write!(f, "permission denied: {message}"),
+            Self::Unauthenticated { message, .. } => write!(f, "unauthenticated: {message}"),
+            Self::RateLimited { message, .. } => write!(f, "rate limited: {message}"),
             Self::Unavailable { message, .. } => write!(f, "unavailable: {message}"),
             Self::Internal { message, .. } => write!(f, "internal error: {message}"),
         }

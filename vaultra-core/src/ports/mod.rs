@@ -1,10 +1,14 @@
 //! The traits behind which all I/O sits. Adapters implement them; hosts wire them.
 
+pub mod auth;
 mod clock;
 pub mod jobs;
 pub mod payments;
 pub mod storage;
 
+pub use auth::{
+    AccessClaims, ISSUER, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, PasswordHasher, TokenSigner,
+};
 pub use clock::{Clock, FixedClock};
 pub use jobs::{
     Begin, Digest, DigestItem, EnqueueReport, JobKind, JobLedger, JobQueue, JobRun, JobTask,
