@@ -462,9 +462,10 @@ macro_rules! impl_ports {
                     new_hash: &str,
                     new_expires_at: DateTime<Utc>,
                     now: DateTime<Utc>,
+                    grace: chrono::Duration,
                 ) -> Result<Rotation> {
                     self.sql()
-                        .rotate_refresh_token(presented_hash, new_hash, new_expires_at, now)
+                        .rotate_refresh_token(presented_hash, new_hash, new_expires_at, now, grace)
                         .await
                 }
 

@@ -80,6 +80,7 @@ where
         new_hash: &str,
         new_expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        grace: chrono::Duration,
     ) -> Result<Rotation> {
         no_nul("token_hash", new_hash)?;
         let mut tx = self.write_tx().await.map_err(map_err("refresh token"))?;
@@ -98,6 +99,22 @@ where
         .await
         .map_err(map_err("refresh token"))?;
         let get = map_err("refresh token");
+        // Rotated within the grace window, not revoked, not expired: a sibling successor.
+        let live = match live {
+            Some(live) => Some(live),
+            None if grace > chrono::Duration::zero() => sqlx::query(
+                "SELECT user_id, family_id FROM refresh_tokens
+                 WHERE token_hash = $1 AND rotated_at IS NOT NULL AND rotated_at > $2
+                   AND revoked_at IS NULL AND expires_at > $3",
+            )
+            .bind(presented_hash)
+            .bind(D::ts(now - grace))
+            .bind(D::ts(now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err("refresh token"))?,
+            None => None,
+        };
         if let Some(live) = live {
             let user: Uuid = live.try_get("user_id").map_err(&get)?;
             let family: Uuid = live.try_get("family_id").map_err(&get)?;

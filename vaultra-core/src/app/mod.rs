@@ -55,10 +55,14 @@ use crate::error::{Error, Result, ResultExt};
 use crate::metrics::{self, Window};
 use crate::ports::jobs::Digest;
 use crate::ports::storage::{IngestBatch, IngestStats, MetricSnapshot, Store};
-use crate::ports::{Clock, JobKind, JobQueue, JobTask, PaymentSource, Sleeper, Takeover};
+use crate::ports::{
+    Clock, JobKind, JobQueue, JobTask, PasswordHasher, PaymentSource, Sleeper, Takeover,
+    TokenSigner,
+};
 use crate::report::Report;
 use crate::scoring::{Changes, Effect, Indicators, Policy, SPEC_V1, simulate};
 use crate::services::access::{Need, authorize, business_not_found};
+use crate::services::auth::{AuthConfig, AuthPorts, AuthService};
 use crate::services::jobs::{JobPorts, JobRunner, TaskOutcome, TaskReport};
 use crate::services::metrics::{MetricsPorts, MetricsService, MetricsView};
 use crate::services::recommendations::{RecommendationsPorts, RecommendationsService};
@@ -115,6 +119,7 @@ pub struct Vaultra {
     users: UsersService,
     metrics: MetricsService,
     recommendations: RecommendationsService,
+    auth: Option<AuthService>,
 }
 
 /// Builds a [`Vaultra`]: the store is required, everything else has a default.
@@ -127,9 +132,23 @@ pub struct VaultraBuilder {
     sleeper: Option<Arc<dyn Sleeper>>,
     queue: Option<Arc<dyn JobQueue>>,
     entropy: Option<Arc<dyn Entropy>>,
+    auth: Option<(Arc<dyn PasswordHasher>, Arc<dyn TokenSigner>, AuthConfig)>,
 }
 
 impl VaultraBuilder {
+    /// Password hashing, token signing and token lifetimes: enables [`Vaultra::auth`]
+    /// (sign-up, log-in, bearer tokens). Needs [`Self::entropy`] for refresh tokens.
+    #[must_use]
+    pub fn auth(
+        mut self,
+        hasher: Arc<dyn PasswordHasher>,
+        signer: Arc<dyn TokenSigner>,
+        config: AuthConfig,
+    ) -> Self {
+        self.auth = Some((hasher, signer, config));
+        self
+    }
+
     /// The job queue that work is handed to (a connected account's first backfill);
     /// required for the Connect flow.
     #[must_use]
@@ -185,7 +204,29 @@ impl VaultraBuilder {
             Some(p) => p,
             None => Arc::new(Policy::builtin(SPEC_V1)?),
         };
+        let auth = match self.auth {
+            None => None,
+            Some((hasher, signer, config)) => {
+                let entropy = self.entropy.clone().ok_or_else(|| {
+                    Error::invalid_input(
+                        "authentication needs a source of random bytes (VaultraBuilder::entropy)",
+                    )
+                })?;
+                Some(AuthService::new(
+                    AuthPorts {
+                        users: self.store.clone(),
+                        tokens: self.store.clone(),
+                        hasher,
+                        signer,
+                        entropy,
+                        clock: clock.clone(),
+                    },
+                    config,
+                ))
+            }
+        };
         Ok(Vaultra {
+            auth,
             users: UsersService::new(UsersPorts::from(self.store.clone())),
             metrics: MetricsService::new(
                 MetricsPorts::from(self.store.clone()),
@@ -254,6 +295,7 @@ impl Vaultra {
             sleeper: None,
             queue: None,
             entropy: None,
+            auth: None,
         }
     }
 
@@ -280,6 +322,14 @@ impl Vaultra {
     /// The recommendations service (stored recommendations and their lifecycle).
     pub fn recommendations(&self) -> &RecommendationsService {
         &self.recommendations
+    }
+
+    /// The auth service (sign-up, log-in, tokens); `Unavailable` (not retryable) unless
+    /// the builder was given [`VaultraBuilder::auth`].
+    pub fn auth(&self) -> Result<&AuthService> {
+        self.auth.as_ref().ok_or_else(|| {
+            Error::unavailable("authentication is not configured on this host", false)
+        })
     }
 
     /// The users service (profiles, businesses, roles).

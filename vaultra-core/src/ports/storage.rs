@@ -947,8 +947,15 @@ pub trait RefreshTokenStore: Send + Sync + Debug + 'static {
     ///   [`Rotation::Reused`];
     /// - unknown, revoked or expired: [`Rotation::Rejected`], nothing changes.
     ///
+    /// The grace window: a token rotated less than `grace` before `now` (and neither
+    /// revoked nor expired) is not yet a reuse — a second successor with `new_hash` joins
+    /// the family and the answer is [`Rotation::Rotated`]. This is what lets two tabs (or
+    /// a retried request whose first response was lost) refresh at once without logging
+    /// the user out; with `grace` zero every second presentation is a reuse.
+    ///
     /// Of concurrent presentations of one live token exactly one rotates it; the others
-    /// see a rotated token, so they count as reuse and revoke the family (the winner's
+    /// see a token rotated just now, so within the grace window they get successors of
+    /// their own, and after it they count as reuse and revoke the family (the winner's
     /// successor included). `Conflict` if `new_hash` exists, and then nothing changes.
     async fn rotate_refresh_token(
         &self,
@@ -956,6 +963,7 @@ pub trait RefreshTokenStore: Send + Sync + Debug + 'static {
         new_hash: &str,
         new_expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        grace: chrono::Duration,
     ) -> Result<Rotation>;
     /// The token with this hash, in whatever state, if any.
     async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>>;

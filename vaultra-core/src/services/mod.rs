@@ -4,6 +4,7 @@
 //!   store, with retries, backoff and dead-lettering.
 //! - [`stripe_webhook`]: webhook deliveries verified, recorded once and applied.
 //! - [`stripe_connect`]: Stripe Connect OAuth (CSRF state, code exchange, backfill).
+//! - [`auth`]: sign-up, log-in, access tokens and rotating refresh tokens.
 //! - [`access`]: who is asking ([`Actor`]) and the membership check every service runs.
 //! - [`users`]: profiles, businesses and roles.
 //! - [`metrics`]: metric snapshots and readiness scores over time, with their freshness.
@@ -11,6 +12,7 @@
 //! - [`recommendations`]: the §5 rules with their pending → accepted/dismissed lifecycle.
 
 pub mod access;
+pub mod auth;
 pub mod jobs;
 pub mod metrics;
 pub mod recommendations;

@@ -249,7 +249,8 @@ pub fn state_hash(state: &str) -> String {
     hex(&Sha256::digest(state.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes` (random states and tokens: URL- and JSON-safe as they are).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

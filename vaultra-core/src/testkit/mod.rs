@@ -397,6 +397,7 @@ macro_rules! __store_contract_cases {
                 expired_revoked_and_unknown_are_rejected,
                 refresh_token_hash_conflicts_and_unknown_user,
                 concurrent_rotation_one_wins,
+                a_second_presentation_within_the_grace_window_is_not_a_reuse,
             ]
         }
     };

@@ -9,6 +9,10 @@ use crate::ports::storage::{RefreshToken, RefreshTokenStore, Rotation, UserStore
 
 const T0: i64 = 1_772_323_200;
 const DAY: i64 = 86_400;
+/// No grace window: every second presentation is a reuse.
+const NO_GRACE: chrono::Duration = chrono::Duration::zero();
+/// A grace window of ten seconds.
+const GRACE: chrono::Duration = chrono::Duration::seconds(10);
 
 async fn token<S>(store: &S, hash: &str) -> RefreshToken
 where
@@ -48,7 +52,7 @@ where
 
     let second = rotated(ok(
         store
-            .rotate_refresh_token(&h0, &h1, at(T0 + 31 * DAY), at(T0 + DAY))
+            .rotate_refresh_token(&h0, &h1, at(T0 + 31 * DAY), at(T0 + DAY), NO_GRACE)
             .await,
         "rotate",
     ));
@@ -63,7 +67,7 @@ where
 
     let third = rotated(ok(
         store
-            .rotate_refresh_token(&h1, &h2, at(T0 + 32 * DAY), at(T0 + 2 * DAY))
+            .rotate_refresh_token(&h1, &h2, at(T0 + 32 * DAY), at(T0 + 2 * DAY), NO_GRACE)
             .await,
         "rotate the successor",
     ));
@@ -102,13 +106,13 @@ where
     );
     rotated(ok(
         store
-            .rotate_refresh_token(&h0, &h1, at(T0 + 30 * DAY), at(T0 + 60))
+            .rotate_refresh_token(&h0, &h1, at(T0 + 30 * DAY), at(T0 + 60), NO_GRACE)
             .await,
         "rotate",
     ));
     let reuse = ok(
         store
-            .rotate_refresh_token(&h0, &h2, at(T0 + 30 * DAY), at(T0 + 120))
+            .rotate_refresh_token(&h0, &h2, at(T0 + 30 * DAY), at(T0 + 120), NO_GRACE)
             .await,
         "present the rotated token again",
     );
@@ -134,7 +138,7 @@ where
     assert_eq!(
         ok(
             store
-                .rotate_refresh_token(&h1, &h2, at(T0 + 30 * DAY), at(T0 + 180))
+                .rotate_refresh_token(&h1, &h2, at(T0 + 30 * DAY), at(T0 + 180), NO_GRACE)
                 .await,
             "the successor after the reuse"
         ),
@@ -143,7 +147,13 @@ where
     assert_eq!(token(&*store, &other_login).await.revoked_at, None);
     rotated(ok(
         store
-            .rotate_refresh_token(&other_login, &unique("rt"), at(T0 + 30 * DAY), at(T0 + 180))
+            .rotate_refresh_token(
+                &other_login,
+                &unique("rt"),
+                at(T0 + 30 * DAY),
+                at(T0 + 180),
+                NO_GRACE,
+            )
             .await,
         "the other family still rotates",
     ));
@@ -159,7 +169,7 @@ where
     assert_eq!(
         ok(
             store
-                .rotate_refresh_token(&unique("rt"), &unique("rt"), at(T0 + DAY), at(T0))
+                .rotate_refresh_token(&unique("rt"), &unique("rt"), at(T0 + DAY), at(T0), NO_GRACE)
                 .await,
             "unknown"
         ),
@@ -177,7 +187,7 @@ where
     assert_eq!(
         ok(
             store
-                .rotate_refresh_token(&expiring, &next, at(T0 + 2 * DAY), at(T0 + DAY))
+                .rotate_refresh_token(&expiring, &next, at(T0 + 2 * DAY), at(T0 + DAY), NO_GRACE)
                 .await,
             "at expiry"
         ),
@@ -201,7 +211,7 @@ where
     );
     let h1 = rotated(ok(
         store
-            .rotate_refresh_token(&h0, &unique("rt"), at(T0 + 30 * DAY), at(T0 + 60))
+            .rotate_refresh_token(&h0, &unique("rt"), at(T0 + 30 * DAY), at(T0 + 60), NO_GRACE)
             .await,
         "rotate",
     ))
@@ -229,7 +239,13 @@ where
     assert_eq!(
         ok(
             store
-                .rotate_refresh_token(&h1, &unique("rt"), at(T0 + 30 * DAY), at(T0 + 240))
+                .rotate_refresh_token(
+                    &h1,
+                    &unique("rt"),
+                    at(T0 + 30 * DAY),
+                    at(T0 + 240),
+                    NO_GRACE
+                )
                 .await,
             "revoked"
         ),
@@ -294,7 +310,7 @@ where
     );
     assert_conflict(
         store
-            .rotate_refresh_token(&h0, &h1, at(T0 + DAY), at(T0 + 60))
+            .rotate_refresh_token(&h0, &h1, at(T0 + DAY), at(T0 + 60), NO_GRACE)
             .await,
         "rotate into an existing hash",
     );
@@ -305,7 +321,7 @@ where
     );
     rotated(ok(
         store
-            .rotate_refresh_token(&h0, &unique("rt"), at(T0 + DAY), at(T0 + 120))
+            .rotate_refresh_token(&h0, &unique("rt"), at(T0 + DAY), at(T0 + 120), NO_GRACE)
             .await,
         "rotate after the conflict",
     ));
@@ -340,7 +356,7 @@ where
             let next = unique("rt");
             barrier.wait().await;
             let outcome = store
-                .rotate_refresh_token(&h0, &next, at(T0 + DAY), at(T0 + 60))
+                .rotate_refresh_token(&h0, &next, at(T0 + DAY), at(T0 + 60), NO_GRACE)
                 .await;
             (next, outcome)
         }));
@@ -377,4 +393,95 @@ where
             "a reuse revokes the winner's successor too"
         );
     }
+}
+
+/// Within the grace window a token just rotated gets a sibling successor in the same
+/// family (two tabs refreshing at once); after the window the same presentation is a
+/// reuse and revokes the family, siblings included. A revoked or expired token gets
+/// nothing even within the window.
+pub async fn a_second_presentation_within_the_grace_window_is_not_a_reuse<S>(store: Arc<S>)
+where
+    S: UserStore + RefreshTokenStore + ?Sized,
+{
+    let user = new_user(&*store).await;
+    let (h0, h1, h2, h3) = (unique("rt"), unique("rt"), unique("rt"), unique("rt"));
+    let first = ok(
+        store
+            .issue_refresh_token(user.id, &h0, at(T0 + 30 * DAY), at(T0))
+            .await,
+        "issue",
+    );
+    let a = rotated(ok(
+        store
+            .rotate_refresh_token(&h0, &h1, at(T0 + 30 * DAY), at(T0 + 60), GRACE)
+            .await,
+        "first tab",
+    ));
+    let b = rotated(ok(
+        store
+            .rotate_refresh_token(&h0, &h2, at(T0 + 30 * DAY), at(T0 + 65), GRACE)
+            .await,
+        "second tab, 5 s later",
+    ));
+    assert_eq!(
+        (a.family_id, b.family_id),
+        (first.family_id, first.family_id)
+    );
+    assert_eq!(b.token_hash, h2);
+    assert_eq!(
+        token(&*store, &h1).await.revoked_at,
+        None,
+        "the first tab stays logged in"
+    );
+    let late = ok(
+        store
+            .rotate_refresh_token(&h0, &h3, at(T0 + 30 * DAY), at(T0 + 71), GRACE)
+            .await,
+        "11 s after the rotation",
+    );
+    assert_eq!(
+        late,
+        Rotation::Reused {
+            user_id: user.id,
+            family_id: first.family_id
+        }
+    );
+    for h in [&h0, &h1, &h2] {
+        assert!(
+            token(&*store, h).await.revoked_at.is_some(),
+            "family revoked"
+        );
+    }
+    let (g0, g1, g2) = (unique("rt"), unique("rt"), unique("rt"));
+    ok(
+        store
+            .issue_refresh_token(user.id, &g0, at(T0 + 30 * DAY), at(T0))
+            .await,
+        "another login",
+    );
+    rotated(ok(
+        store
+            .rotate_refresh_token(&g0, &g1, at(T0 + 30 * DAY), at(T0 + 60), GRACE)
+            .await,
+        "rotate",
+    ));
+    let family = token(&*store, &g0).await.family_id;
+    ok(
+        store.revoke_refresh_family(family, at(T0 + 61)).await,
+        "logout",
+    );
+    assert_eq!(
+        ok(
+            store
+                .rotate_refresh_token(&g0, &g2, at(T0 + 30 * DAY), at(T0 + 62), GRACE)
+                .await,
+            "within the window after a logout"
+        ),
+        Rotation::Reused {
+            user_id: user.id,
+            family_id: family
+        },
+        "a logged-out family gets no sibling"
+    );
+    assert_eq!(ok(store.find_refresh_token(&g2).await, "find"), None);
 }
