@@ -122,6 +122,9 @@ pub struct Vaultra {
     auth: Option<AuthService>,
 }
 
+/// What [`VaultraBuilder::auth`] was given.
+type AuthParts = (Arc<dyn PasswordHasher>, Arc<dyn TokenSigner>, AuthConfig);
+
 /// Builds a [`Vaultra`]: the store is required, everything else has a default.
 #[derive(Debug)]
 pub struct VaultraBuilder {
@@ -132,7 +135,7 @@ pub struct VaultraBuilder {
     sleeper: Option<Arc<dyn Sleeper>>,
     queue: Option<Arc<dyn JobQueue>>,
     entropy: Option<Arc<dyn Entropy>>,
-    auth: Option<(Arc<dyn PasswordHasher>, Arc<dyn TokenSigner>, AuthConfig)>,
+    auth: Option<AuthParts>,
 }
 
 impl VaultraBuilder {
