@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+mod ops;
 mod views;
 mod window;
 
@@ -42,6 +43,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use crate::services::metrics::history_days;
+pub use ops::{ReadinessView, StripeStatus, SyncQueued};
 pub use views::{
     BusinessContext, Freshness, ReadinessBreakdown, SimulationView, TopRecommendations,
 };

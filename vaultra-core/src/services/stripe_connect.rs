@@ -191,25 +191,28 @@ impl StripeConnect {
     /// business; `Invalid` if Stripe refuses the code (`invalid_grant`); `Conflict` if
     /// another business already holds the Stripe account.
     pub async fn complete_connect(&self, user: Uuid, state: &str, code: &str) -> Result<Connected> {
-        let refused = || {
-            Error::permission_denied(
-                "this Stripe connection link is unknown, already used or expired: start \
-                 connecting again"
-                    .to_owned(),
-            )
-        };
         let now = self.clock.now();
         let taken = self
             .oauth_states
             .take_oauth_state(&state_hash(state), PURPOSE, now)
             .await?
-            .ok_or_else(refused)?;
+            .ok_or_else(refused_state)?;
         let (Some(owner), Some(business)) = (taken.user_id, taken.business_id) else {
-            return Err(refused());
+            return Err(refused_state());
         };
         if owner != user {
-            return Err(refused());
+            return Err(refused_state());
         }
+        self.finish_connect(user, business, code, now).await
+    }
+
+    async fn finish_connect(
+        &self,
+        user: Uuid,
+        business: Uuid,
+        code: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Connected> {
         // Roles can change while the user is on Stripe's page.
         authorize(
             &*self.businesses,
@@ -241,6 +244,40 @@ impl StripeConnect {
             backfill,
         })
     }
+}
+
+impl StripeConnect {
+    /// Completes a connection from the provider's redirect alone: the user and business
+    /// are the ones bound to `state` when the flow started (the state, 256 random bits,
+    /// single-use and expiring, is the credential of a browser that carries no token).
+    ///
+    /// Errors as [`Self::complete_connect`], except that no user is compared.
+    pub async fn complete_connect_by_state(&self, state: &str, code: &str) -> Result<Connected> {
+        let now = self.clock.now();
+        let taken = self
+            .oauth_states
+            .take_oauth_state(&state_hash(state), PURPOSE, now)
+            .await?
+            .ok_or_else(refused_state)?;
+        let (Some(user), Some(business)) = (taken.user_id, taken.business_id) else {
+            return Err(refused_state());
+        };
+        self.finish_connect(user, business, code, now).await
+    }
+
+    /// Spends a state whose flow the user cancelled on the provider's page.
+    pub async fn abandon_connect(&self, state: &str) -> Result<()> {
+        self.oauth_states
+            .take_oauth_state(&state_hash(state), PURPOSE, self.clock.now())
+            .await
+            .map(|_| ())
+    }
+}
+
+fn refused_state() -> Error {
+    Error::permission_denied(
+        "this Stripe connection link is unknown, already used or expired: start connecting again",
+    )
 }
 
 /// The stored form of a state: its SHA-256, hex. A leaked `oauth_states` table gives
